@@ -1,0 +1,90 @@
+"""A scripted grasper that cheats: it reads object poses and meshes from the simulator.
+
+It picks the object nearest the gripper, turns the fingers across the object's narrowest side, hovers,
+descends and closes. `noise` (0 = perfect) perturbs the grasp point and yaw once per episode and every
+action a little, and sometimes closes too early, so one knob sets the success rate of a base log.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from qtopt_finetune.spaces import ACTION_DIM, Observation
+from robot_drivers.sim.scene import BIN_FLOOR_Z
+from robot_drivers.sim.world import GraspWorld, ObjectState
+
+DEFAULT_NOISE = 1.0
+YAW_CANDIDATES = np.linspace(-math.pi / 2, math.pi / 2, 24, endpoint=False)
+HOVER = 0.06  # metres above the grasp height while still aligning
+ARRIVED_XY = 0.012
+ARRIVED_Z = 0.012
+
+
+def _wrap_half_turn(angle: float) -> float:
+    """Wrap to [-pi/2, pi/2): a parallel gripper is symmetric under a half turn."""
+    return (angle + math.pi / 2) % math.pi - math.pi / 2
+
+
+def plan_grasp(obj: ObjectState) -> tuple[np.ndarray, float]:
+    """The grasp point (x, y, z of the nominal tool point) and yaw across the object's narrowest side."""
+    best_yaw, best_width, best_center = 0.0, math.inf, obj.footprint.mean(axis=0)
+    for yaw in YAW_CANDIDATES:
+        close_axis = np.array([math.sin(yaw), -math.cos(yaw)])
+        along_axis = np.array([math.cos(yaw), math.sin(yaw)])
+        across = obj.footprint @ close_axis
+        along = obj.footprint @ along_axis
+        width = float(across.max() - across.min())
+        if width < best_width:
+            center = close_axis * (across.max() + across.min()) / 2 + along_axis * (along.max() + along.min()) / 2
+            best_yaw, best_width, best_center = float(yaw), width, center
+    z = BIN_FLOOR_Z + float(np.clip(obj.top * 0.2, 0.008, 0.02))
+    return np.array([best_center[0], best_center[1], z]), best_yaw
+
+
+class ScriptedGraspPolicy:
+    def __init__(self, world: GraspWorld, noise: float = DEFAULT_NOISE, seed: int | None = None) -> None:
+        if not (math.isfinite(noise) and noise >= 0):
+            raise ValueError(f"ScriptedGraspPolicy.noise must be >= 0, got {noise}")
+        self.world = world
+        self.noise = noise
+        self._rng = np.random.default_rng(seed)
+        self._target: tuple[np.ndarray, float] | None = None
+
+    def reset(self, seed: int | None = None) -> None:
+        if seed is not None:
+            self._rng = np.random.default_rng(seed)
+        self._target = None
+
+    def _choose_target(self) -> tuple[np.ndarray, float]:
+        tool, _ = self.world.tool_pose
+        objects = self.world.object_states()
+        nearest = min(objects, key=lambda o: float(np.linalg.norm(o.position[:2] - tool[:2])))
+        point, yaw = plan_grasp(nearest)
+        n = self.noise
+        point = point + self._rng.normal(0.0, [0.03 * n, 0.03 * n, 0.008 * n])
+        yaw = _wrap_half_turn(yaw + float(self._rng.normal(0.0, 0.5 * n)))
+        return point, yaw
+
+    def act(self, observation: Observation) -> np.ndarray:
+        if self._target is None:
+            self._target = self._choose_target()
+        goal, goal_yaw = self._target
+        tool, yaw = self.world.tool_pose
+        cfg = self.world.config
+        error_xy = float(np.linalg.norm(goal[:2] - tool[:2]))
+        yaw_error = goal_yaw - yaw  # both in [-pi/2, pi/2): never turn through the joint's limit
+        aligned = error_xy < ARRIVED_XY and abs(yaw_error) < 0.1
+        z_goal = goal[2] if aligned else max(goal[2] + HOVER, tool[2] - cfg.max_translation)
+        a = np.zeros(ACTION_DIM, dtype=np.float32)
+        a[:2] = (goal[:2] - tool[:2]) / cfg.max_translation
+        a[2] = (z_goal - tool[2]) / cfg.max_translation
+        a[3] = yaw_error / cfg.max_rotation
+        a[:4] += self._rng.normal(0.0, 0.05 * self.noise, size=4)
+        arrived = aligned and abs(goal[2] - tool[2]) < ARRIVED_Z
+        early = self._rng.random() < 0.08 * self.noise and tool[2] < goal[2] + HOVER
+        if arrived or early:
+            a[:4] = 0.0
+            a[4] = a[5] = 1.0
+        return np.clip(a, -1.0, 1.0)

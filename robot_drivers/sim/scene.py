@@ -1,0 +1,140 @@
+"""The static scene (floor, bin, optional checkerboard mat), the objects in the bin, camera and lights."""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+import pybullet as p
+import pybullet_data
+from PIL import Image
+
+from robot_drivers.sim.objects import object_urdf
+from robot_drivers.sim.variations import VariationParams
+
+BIN_CENTER = (0.6, 0.0)
+BIN_FLOOR_Z = 0.015  # top of traybox.urdf's floor
+DROP_HALF_EXTENT = 0.1  # objects fall onto the central 0.2 m x 0.2 m of the bin
+SETTLE_MAX_SUBSTEPS = 360
+SETTLE_SPEED = 0.02  # m/s: objects slower than this are at rest
+TRANSPARENT_RGBA = (0.78, 0.74, 0.66, 0.35)
+
+# Over-the-shoulder camera: behind and above the robot's base, looking past the arm into the bin.
+CAMERA_EYE = (0.1, 0.45, 0.65)
+CAMERA_TARGET = (0.6, 0.0, 0.05)
+CAMERA_FOV = 40.0
+
+
+@dataclass(frozen=True)
+class Lighting:
+    direction: tuple[float, float, float]
+    color: tuple[float, float, float]
+    ambient: float
+    diffuse: float
+    specular: float
+    shadow: int
+
+    def kwargs(self) -> dict[str, object]:
+        return {
+            "lightDirection": list(self.direction), "lightColor": list(self.color),
+            "lightAmbientCoeff": self.ambient, "lightDiffuseCoeff": self.diffuse,
+            "lightSpecularCoeff": self.specular, "shadow": self.shadow, "lightDistance": 2.0,
+        }
+
+
+BASE_LIGHTING = Lighting((0.3, 0.2, 1.0), (1.0, 1.0, 1.0), 0.6, 0.45, 0.05, 0)
+
+
+def harsh_lighting(rng: np.random.Generator) -> Lighting:
+    """A strong warm key light from a low, random side, hard shadows and glare, little ambient light."""
+    angle = rng.uniform(0, 2 * math.pi)
+    elevation = rng.uniform(0.25, 0.5)
+    return Lighting(
+        (math.cos(angle), math.sin(angle), elevation), (1.0, 0.78, 0.5), 0.12, 1.4, 1.2, 1,
+    )
+
+
+def _checkerboard_texture() -> str:
+    path = os.path.join(tempfile.gettempdir(), "qtopt_sim_urdf", "checkerboard_8x8.png")
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        cells = (np.indices((8, 8)).sum(axis=0) % 2).astype(np.uint8) * 255
+        img = np.kron(cells, np.ones((32, 32), dtype=np.uint8))
+        tmp = f"{path}.{os.getpid()}.tmp.png"
+        Image.fromarray(np.stack([img] * 3, axis=-1)).save(tmp)
+        os.replace(tmp, path)
+    return path
+
+
+class Scene:
+    def __init__(self, client: int, params: VariationParams) -> None:
+        self.client = client
+        self.params = params
+        p.setAdditionalSearchPath(pybullet_data.getDataPath(), physicsClientId=client)
+        self.floor = p.loadURDF("plane.urdf", [0, 0, -0.001], physicsClientId=client)
+        self.tray = p.loadURDF("tray/traybox.urdf", [*BIN_CENTER, 0.0], physicsClientId=client)
+        self.objects: list[int] = []
+        self.object_ids: list[int] = []
+        if params.checkerboard:
+            self._add_checkerboard()
+
+    def _add_checkerboard(self) -> None:
+        # A visual-only mat (no collision shape): the physics stays exactly as in `base`.
+        visual = p.createVisualShape(p.GEOM_BOX, halfExtents=[0.22, 0.22, 0.0005], physicsClientId=self.client)
+        mat = p.createMultiBody(0, -1, visual, [*BIN_CENTER, BIN_FLOOR_Z + 0.0006], physicsClientId=self.client)
+        texture = p.loadTexture(_checkerboard_texture(), physicsClientId=self.client)
+        p.changeVisualShape(mat, -1, textureUniqueId=texture, rgbaColor=[1, 1, 1, 1], physicsClientId=self.client)
+
+    def clear_objects(self) -> None:
+        for body in self.objects:
+            p.removeBody(body, physicsClientId=self.client)
+        self.objects, self.object_ids = [], []
+
+    def drop_objects(self, indices: list[int], scale: float, rng: np.random.Generator) -> int:
+        """Drop the objects into the bin and let them come to rest. Returns the substeps simulated."""
+        self.clear_objects()
+        for k, index in enumerate(indices):
+            xy = np.asarray(BIN_CENTER) + rng.uniform(-DROP_HALF_EXTENT, DROP_HALF_EXTENT, size=2)
+            orn = p.getQuaternionFromEuler(rng.uniform(0, 2 * math.pi, size=3).tolist())
+            body = p.loadURDF(
+                object_urdf(index), [float(xy[0]), float(xy[1]), 0.08 + 0.07 * k], orn,
+                globalScaling=scale, physicsClientId=self.client,
+            )
+            if self.params.transparent:
+                p.changeVisualShape(body, -1, rgbaColor=list(TRANSPARENT_RGBA), physicsClientId=self.client)
+            self.objects.append(body)
+            self.object_ids.append(index)
+        steps = 0
+        while steps < SETTLE_MAX_SUBSTEPS:
+            for _ in range(12):
+                p.stepSimulation(physicsClientId=self.client)
+            steps += 12
+            if max(self._speed(b) for b in self.objects) < SETTLE_SPEED:
+                break
+        return steps
+
+    def _speed(self, body: int) -> float:
+        linear, _ = p.getBaseVelocity(body, physicsClientId=self.client)
+        return float(np.linalg.norm(linear))
+
+    def object_heights(self) -> list[float]:
+        """Height of each object's lowest point above the bin floor."""
+        return [p.getAABB(b, physicsClientId=self.client)[0][2] - BIN_FLOOR_Z for b in self.objects]
+
+
+class Camera:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.view = p.computeViewMatrix(list(CAMERA_EYE), list(CAMERA_TARGET), [0, 0, 1])
+        self.projection = p.computeProjectionMatrixFOV(CAMERA_FOV, 1.0, 0.05, 3.0)
+
+    def capture(self, client: int, lighting: Lighting, size: int | None = None) -> np.ndarray:
+        s = size or self.size
+        _, _, rgba, _, _ = p.getCameraImage(
+            s, s, self.view, self.projection, renderer=p.ER_TINY_RENDERER, physicsClientId=client,
+            **lighting.kwargs(),  # type: ignore[arg-type]
+        )
+        return np.asarray(rgba, dtype=np.uint8).reshape(s, s, 4)[:, :, :3].copy()

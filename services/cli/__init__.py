@@ -1,0 +1,1 @@
+"""The `qtopt` command line."""
