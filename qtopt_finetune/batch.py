@@ -40,5 +40,6 @@ class TransitionBatch:
         for name, (array, shape, dtype) in checks.items():
             if array.dtype != dtype:
                 raise ValueError(f"TransitionBatch.{name}: dtype {array.dtype}, expected {np.dtype(dtype)}")
-            if array.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, array.shape)):
+            wrong_rank = array.ndim != len(shape)
+            if wrong_rank or any(s is not None and s != a for s, a in zip(shape, array.shape, strict=True)):
                 raise ValueError(f"TransitionBatch.{name}: shape {array.shape}, expected {shape}")

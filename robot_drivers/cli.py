@@ -25,7 +25,9 @@ def _variations(spec: str) -> list[str]:
 
 @sim_app.command("show")
 def show(
-    variation: str = typer.Option("all", help="'all', a variation, or several joined by ',' (combine with '+')"),
+    variation: str = typer.Option(
+        "all", help="'all', a variation, or several joined by ',' (combine with '+')"
+    ),
     out: Path = typer.Option(Path("runs/sim_show"), help="folder for the contact sheets and frames"),
     episodes: int = typer.Option(3, min=1, help="episodes per variation"),
     size: int = typer.Option(128, min=16, max=472, help="frame size in pixels"),

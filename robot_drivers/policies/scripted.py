@@ -37,7 +37,9 @@ def plan_grasp(obj: ObjectState) -> tuple[np.ndarray, float]:
         along = obj.footprint @ along_axis
         width = float(across.max() - across.min())
         if width < best_width:
-            center = close_axis * (across.max() + across.min()) / 2 + along_axis * (along.max() + along.min()) / 2
+            center = (
+                close_axis * (across.max() + across.min()) / 2 + along_axis * (along.max() + along.min()) / 2
+            )
             best_yaw, best_width, best_center = float(yaw), width, center
     z = BIN_FLOOR_Z + float(np.clip(obj.top * 0.2, 0.008, 0.02))
     return np.array([best_center[0], best_center[1], z]), best_yaw

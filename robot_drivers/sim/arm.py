@@ -24,6 +24,7 @@ from robot_drivers.sim.robot_urdf import (
 
 ARM_FORCE = 300.0  # N m per joint
 FINGER_FORCE = 80.0  # N per finger
+FINGER_GAIN = 0.2
 ARM_POSITION_GAIN = 0.25
 SETTLE_CHUNK = 4  # substeps between convergence checks
 REST_POSE = (0.0, 0.9, 1.2, -1.6, 0.0, 0.7, 0.0)  # elbow swung away from the camera
@@ -43,7 +44,8 @@ class Arm:
             robot_urdf_path(geometry), list(base_position), useFixedBase=True, physicsClientId=client
         )
         movable = [
-            j for j in range(p.getNumJoints(self.body, physicsClientId=client))
+            j
+            for j in range(p.getNumJoints(self.body, physicsClientId=client))
             if p.getJointInfo(self.body, j, physicsClientId=client)[2] != p.JOINT_FIXED
         ]
         info = [p.getJointInfo(self.body, j, physicsClientId=client) for j in movable]
@@ -54,28 +56,41 @@ class Arm:
         self._rest = [*REST_POSE, MAX_FINGER_OPENING, MAX_FINGER_OPENING]
         for finger in (LEFT_FINGER, RIGHT_FINGER):
             p.changeDynamics(
-                self.body, finger, lateralFriction=1.5, spinningFriction=0.003, frictionAnchor=1,
+                self.body,
+                finger,
+                lateralFriction=1.5,
+                spinningFriction=0.003,
+                frictionAnchor=1,
                 physicsClientId=client,
             )
         self.closed = False
 
     # --- kinematics -------------------------------------------------------------------------
-    def _ik(self, position: Sequence[float], yaw: float) -> list[float]:
+    def _ik(self, position: Sequence[float] | np.ndarray, yaw: float) -> list[float]:
         """Joint targets for a tool point and yaw. The nominal tool point lies on joint 7's axis, so IK
         solves the position with the gripper pointing down at the reference yaw, where the arm sits with its
         odd joints near zero (well conditioned), and joint 7 alone turns the gripper from there."""
         solution = p.calculateInverseKinematics(
-            self.body, NOMINAL_TCP_LINK, list(position), down_orientation(YAW_REFERENCE),
-            lowerLimits=self._lower, upperLimits=self._upper, jointRanges=self._ranges,
-            restPoses=self._rest, maxNumIterations=60, residualThreshold=1e-4, physicsClientId=self.client,
+            self.body,
+            NOMINAL_TCP_LINK,
+            list(position),
+            down_orientation(YAW_REFERENCE),
+            lowerLimits=self._lower,
+            upperLimits=self._upper,
+            jointRanges=self._ranges,
+            restPoses=self._rest,
+            maxNumIterations=60,
+            residualThreshold=1e-4,
+            physicsClientId=self.client,
         )
         joints = list(solution[: len(ARM_JOINTS)])
         joints[-1] -= yaw
         return joints
 
     def tcp_position(self) -> np.ndarray:
-        state = p.getLinkState(self.body, NOMINAL_TCP_LINK, computeForwardKinematics=True,
-                               physicsClientId=self.client)
+        state = p.getLinkState(
+            self.body, NOMINAL_TCP_LINK, computeForwardKinematics=True, physicsClientId=self.client
+        )
         return np.array(state[4], dtype=np.float64)
 
     def finger_opening(self) -> float:
@@ -83,7 +98,7 @@ class Arm:
         return float(states[0][0] + states[1][0])
 
     # --- resets (between episodes only) ------------------------------------------------------
-    def reset_pose(self, position: Sequence[float], yaw: float) -> None:
+    def reset_pose(self, position: Sequence[float] | np.ndarray, yaw: float) -> None:
         """Place the arm at a pose (solved by iterated IK) with the gripper open; between episodes only."""
         for j, q in zip(ARM_JOINTS, REST_POSE, strict=True):
             p.resetJointState(self.body, j, q, physicsClientId=self.client)
@@ -100,20 +115,33 @@ class Arm:
     # --- motor commands ----------------------------------------------------------------------
     def _drive_joints(self, joints: Sequence[float]) -> None:
         p.setJointMotorControlArray(
-            self.body, list(ARM_JOINTS), p.POSITION_CONTROL, targetPositions=list(joints),
-            forces=[ARM_FORCE] * len(ARM_JOINTS), positionGains=[ARM_POSITION_GAIN] * len(ARM_JOINTS),
+            self.body,
+            list(ARM_JOINTS),
+            p.POSITION_CONTROL,
+            targetPositions=list(joints),
+            forces=[ARM_FORCE] * len(ARM_JOINTS),
+            positionGains=[ARM_POSITION_GAIN] * len(ARM_JOINTS),
             physicsClientId=self.client,
         )
 
     def _drive_fingers(self, closed: bool) -> None:
         target = 0.0 if closed else MAX_FINGER_OPENING
         p.setJointMotorControlArray(
-            self.body, [LEFT_FINGER, RIGHT_FINGER], p.POSITION_CONTROL, targetPositions=[target, target],
-            forces=[FINGER_FORCE, FINGER_FORCE], positionGains=[0.08, 0.08], physicsClientId=self.client,
+            self.body,
+            [LEFT_FINGER, RIGHT_FINGER],
+            p.POSITION_CONTROL,
+            targetPositions=[target, target],
+            forces=[FINGER_FORCE, FINGER_FORCE],
+            positionGains=[FINGER_GAIN, FINGER_GAIN],
+            physicsClientId=self.client,
         )
 
-    def move_to(self, position: Sequence[float], yaw: float, max_substeps: int, tolerance: float = 0.004) -> int:
-        """Drive the tool point to a pose; step physics until it arrives or time runs out. Returns substeps."""
+    def move_to(
+        self, position: Sequence[float] | np.ndarray, yaw: float, max_substeps: int, tolerance: float = 0.004
+    ) -> int:
+        """Drive the tool point to a pose; step physics until it arrives or time runs out.
+
+        Returns the number of substeps simulated."""
         target = np.asarray(position, dtype=np.float64)
         steps = 0
         while steps < max_substeps:

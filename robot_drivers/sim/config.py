@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from robot_drivers.sim.objects import object_indices
+from robot_drivers.sim.objects import ObjectSplit, object_indices
 from robot_drivers.sim.variations import VariationParams, parse_variation
 
 MAX_IMAGE_SIZE = 472
@@ -16,7 +16,7 @@ class WorldConfig:
     variation: str = "base"
     image_size: int = 64  # square RGB images, 1 .. 472
     num_objects: int = 5
-    objects: str = "train"  # "train" (900 objects), "test" (100 unseen objects) or "all"
+    objects: ObjectSplit = "train"  # "train" (900 objects), "test" (100 unseen objects) or "all"
     max_steps: int = 10  # the episode ends with a grasp check after this many actions
     step_penalty: float = 0.0  # added to the reward at every step (QT-Opt used about -0.05); <= 0
     max_translation: float = 0.08  # metres per step for a displacement component of 1

@@ -36,15 +36,25 @@ def contact_sheet(rows: list[tuple[list[np.ndarray], bool]], title: str, size: i
     draw.text((4, 1), title, fill="black")
     for r, (frames, success) in enumerate(rows):
         top = LABEL_HEIGHT + r * (size + LABEL_HEIGHT)
-        draw.text((4, top + 1), f"episode {r}: {'success' if success else 'failure'}",
-                  fill="darkgreen" if success else "darkred")
+        draw.text(
+            (4, top + 1),
+            f"episode {r}: {'success' if success else 'failure'}",
+            fill="darkgreen" if success else "darkred",
+        )
         for c, frame in enumerate(frames):
             sheet.paste(Image.fromarray(frame), (c * size, top + LABEL_HEIGHT))
     return sheet
 
 
-def write_contact_sheets(variations: list[str], out_dir: str, episodes: int = 3, size: int = 128,
-                         noise: float = 0.0, seed: int = 0, base: WorldConfig | None = None) -> list[str]:
+def write_contact_sheets(
+    variations: list[str],
+    out_dir: str,
+    episodes: int = 3,
+    size: int = 128,
+    noise: float = 0.0,
+    seed: int = 0,
+    base: WorldConfig | None = None,
+) -> list[str]:
     """Write `<out_dir>/<variation>.png` for each variation (and every frame under a subfolder)."""
     os.makedirs(out_dir, exist_ok=True)
     written = []

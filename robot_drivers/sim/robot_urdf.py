@@ -45,8 +45,9 @@ def _inertial(mass: float, size: float = 0.02) -> str:
     )
 
 
-def _box_link(name: str, size: tuple[float, float, float], xyz: tuple[float, float, float], rgba: str,
-              mass: float) -> str:
+def _box_link(
+    name: str, size: tuple[float, float, float], xyz: tuple[float, float, float], rgba: str, mass: float
+) -> str:
     s = " ".join(f"{v:.5f}" for v in size)
     o = " ".join(f"{v:.5f}" for v in xyz)
     return (
@@ -59,11 +60,23 @@ def _box_link(name: str, size: tuple[float, float, float], xyz: tuple[float, flo
 
 def gripper_xml(geom: GripperGeometry) -> str:
     length = geom.finger_length
-    palm = _box_link("gripper_palm", (0.05, 0.17, PALM_HEIGHT), (0, 0, PALM_HEIGHT / 2), "0.15 0.15 0.15 1", 0.3)
-    left = _box_link("left_finger", (FINGER_WIDTH, FINGER_THICKNESS, length),
-                     (0, FINGER_THICKNESS / 2, length / 2), "0.85 0.85 0.8 1", 0.05)
-    right = _box_link("right_finger", (FINGER_WIDTH, FINGER_THICKNESS, length),
-                      (0, -FINGER_THICKNESS / 2, length / 2), "0.85 0.85 0.8 1", 0.05)
+    palm = _box_link(
+        "gripper_palm", (0.05, 0.17, PALM_HEIGHT), (0, 0, PALM_HEIGHT / 2), "0.15 0.15 0.15 1", 0.3
+    )
+    left = _box_link(
+        "left_finger",
+        (FINGER_WIDTH, FINGER_THICKNESS, length),
+        (0, FINGER_THICKNESS / 2, length / 2),
+        "0.85 0.85 0.8 1",
+        0.05,
+    )
+    right = _box_link(
+        "right_finger",
+        (FINGER_WIDTH, FINGER_THICKNESS, length),
+        (0, -FINGER_THICKNESS / 2, length / 2),
+        "0.85 0.85 0.8 1",
+        0.05,
+    )
     limit = f'<limit lower="0" upper="{MAX_FINGER_OPENING}" effort="60" velocity="0.5"/>'
     return f"""
   {palm}

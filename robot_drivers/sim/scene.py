@@ -20,7 +20,7 @@ BIN_FLOOR_Z = 0.015  # top of traybox.urdf's floor
 DROP_HALF_EXTENT = 0.1  # objects fall onto the central 0.2 m x 0.2 m of the bin
 SETTLE_MAX_SUBSTEPS = 360
 SETTLE_SPEED = 0.02  # m/s: objects slower than this are at rest
-TRANSPARENT_RGBA = (0.78, 0.74, 0.66, 0.35)
+TRANSPARENT_RGBA = (0.55, 0.53, 0.49, 0.35)  # the bin floor's tone: the TINY renderer ignores alpha
 
 # Over-the-shoulder camera: behind and above the robot's base, looking past the arm into the bin.
 CAMERA_EYE = (0.1, 0.45, 0.65)
@@ -39,9 +39,13 @@ class Lighting:
 
     def kwargs(self) -> dict[str, object]:
         return {
-            "lightDirection": list(self.direction), "lightColor": list(self.color),
-            "lightAmbientCoeff": self.ambient, "lightDiffuseCoeff": self.diffuse,
-            "lightSpecularCoeff": self.specular, "shadow": self.shadow, "lightDistance": 2.0,
+            "lightDirection": list(self.direction),
+            "lightColor": list(self.color),
+            "lightAmbientCoeff": self.ambient,
+            "lightDiffuseCoeff": self.diffuse,
+            "lightSpecularCoeff": self.specular,
+            "shadow": self.shadow,
+            "lightDistance": 2.0,
         }
 
 
@@ -53,7 +57,12 @@ def harsh_lighting(rng: np.random.Generator) -> Lighting:
     angle = rng.uniform(0, 2 * math.pi)
     elevation = rng.uniform(0.25, 0.5)
     return Lighting(
-        (math.cos(angle), math.sin(angle), elevation), (1.0, 0.78, 0.5), 0.12, 1.4, 1.2, 1,
+        (math.cos(angle), math.sin(angle), elevation),
+        (1.0, 0.78, 0.5),
+        0.12,
+        1.4,
+        1.2,
+        1,
     )
 
 
@@ -83,10 +92,16 @@ class Scene:
 
     def _add_checkerboard(self) -> None:
         # A visual-only mat (no collision shape): the physics stays exactly as in `base`.
-        visual = p.createVisualShape(p.GEOM_BOX, halfExtents=[0.22, 0.22, 0.0005], physicsClientId=self.client)
-        mat = p.createMultiBody(0, -1, visual, [*BIN_CENTER, BIN_FLOOR_Z + 0.0006], physicsClientId=self.client)
+        visual = p.createVisualShape(
+            p.GEOM_BOX, halfExtents=[0.22, 0.22, 0.0005], physicsClientId=self.client
+        )
+        mat = p.createMultiBody(
+            0, -1, visual, [*BIN_CENTER, BIN_FLOOR_Z + 0.0006], physicsClientId=self.client
+        )
         texture = p.loadTexture(_checkerboard_texture(), physicsClientId=self.client)
-        p.changeVisualShape(mat, -1, textureUniqueId=texture, rgbaColor=[1, 1, 1, 1], physicsClientId=self.client)
+        p.changeVisualShape(
+            mat, -1, textureUniqueId=texture, rgbaColor=[1, 1, 1, 1], physicsClientId=self.client
+        )
 
     def clear_objects(self) -> None:
         for body in self.objects:
@@ -100,8 +115,11 @@ class Scene:
             xy = np.asarray(BIN_CENTER) + rng.uniform(-DROP_HALF_EXTENT, DROP_HALF_EXTENT, size=2)
             orn = p.getQuaternionFromEuler(rng.uniform(0, 2 * math.pi, size=3).tolist())
             body = p.loadURDF(
-                object_urdf(index), [float(xy[0]), float(xy[1]), 0.08 + 0.07 * k], orn,
-                globalScaling=scale, physicsClientId=self.client,
+                object_urdf(index),
+                [float(xy[0]), float(xy[1]), 0.08 + 0.07 * k],
+                orn,
+                globalScaling=scale,
+                physicsClientId=self.client,
             )
             if self.params.transparent:
                 p.changeVisualShape(body, -1, rgbaColor=list(TRANSPARENT_RGBA), physicsClientId=self.client)
@@ -134,7 +152,12 @@ class Camera:
     def capture(self, client: int, lighting: Lighting, size: int | None = None) -> np.ndarray:
         s = size or self.size
         _, _, rgba, _, _ = p.getCameraImage(
-            s, s, self.view, self.projection, renderer=p.ER_TINY_RENDERER, physicsClientId=client,
-            **lighting.kwargs(),  # type: ignore[arg-type]
+            s,
+            s,
+            self.view,
+            self.projection,
+            renderer=p.ER_TINY_RENDERER,
+            physicsClientId=client,
+            **lighting.kwargs(),
         )
         return np.asarray(rgba, dtype=np.uint8).reshape(s, s, 4)[:, :, :3].copy()

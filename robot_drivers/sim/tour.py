@@ -16,8 +16,9 @@ from robot_drivers.sim.variations import VARIATIONS
 from robot_drivers.sim.world import GraspWorld
 
 
-def scripted_success(config: WorldConfig, episodes: int, noise: float, seed: int = 0,
-                     progress: Progress | None = None) -> SuccessRate:
+def scripted_success(
+    config: WorldConfig, episodes: int, noise: float, seed: int = 0, progress: Progress | None = None
+) -> SuccessRate:
     task = progress.add_task(config.variation, total=episodes) if progress else None
     successes = 0
     with GraspWorld(config) as world:
@@ -39,8 +40,9 @@ def tour(episodes: int, out_dir: str, noise: float) -> dict[str, SuccessRate]:
     results: dict[str, SuccessRate] = {}
     with Progress(console=console) as progress:
         for name in VARIATIONS:
-            results[name] = scripted_success(replace(WorldConfig(), variation=name), episodes, noise,
-                                             progress=progress)
+            results[name] = scripted_success(
+                replace(WorldConfig(), variation=name), episodes, noise, progress=progress
+            )
     table = Table(title=f"Scripted grasping (noise {noise}), train objects, 95% Wilson intervals")
     for column in ("variation", "success", "95% CI", "n"):
         table.add_column(column)

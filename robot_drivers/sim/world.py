@@ -59,7 +59,9 @@ class GraspWorld:
         p.setTimeStep(TIME_STEP, physicsClientId=self.client)
         p.setGravity(0, 0, -9.81, physicsClientId=self.client)
         p.setPhysicsEngineParameter(
-            deterministicOverlappingPairs=1, numSolverIterations=SOLVER_ITERATIONS, physicsClientId=self.client
+            deterministicOverlappingPairs=1,
+            numSolverIterations=SOLVER_ITERATIONS,
+            physicsClientId=self.client,
         )
         self.scene = Scene(self.client, params)
         geometry = GripperGeometry(NOMINAL_FINGER_LENGTH * params.finger_length_scale, params.gripper_offset)
@@ -82,11 +84,13 @@ class GraspWorld:
         self.arm.reset_pose(*PARK_POSE)
         chosen = rng.choice(self._objects, size=self.config.num_objects, replace=False)
         self.substeps = self.scene.drop_objects([int(i) for i in chosen], self.config.object_scale, rng)
-        start = np.array([
-            BIN_CENTER[0] + rng.uniform(-0.1, 0.1),
-            BIN_CENTER[1] + rng.uniform(-0.1, 0.1),
-            BIN_FLOOR_Z + rng.uniform(0.22, 0.28),
-        ])
+        start = np.array(
+            [
+                BIN_CENTER[0] + rng.uniform(-0.1, 0.1),
+                BIN_CENTER[1] + rng.uniform(-0.1, 0.1),
+                BIN_FLOOR_Z + rng.uniform(0.22, 0.28),
+            ]
+        )
         self._yaw = float(rng.uniform(-math.pi / 2, math.pi / 2))
         self.arm.reset_pose(start, self._yaw)
         self._target = start
@@ -105,10 +109,20 @@ class GraspWorld:
             raise RuntimeError("GraspWorld.step() called after the episode ended; call reset() first")
         a = GraspAction.from_array(action)
         cfg = self.config
-        low = np.array([BIN_CENTER[0] - WORKSPACE_HALF_EXTENT, BIN_CENTER[1] - WORKSPACE_HALF_EXTENT,
-                        BIN_FLOOR_Z + MIN_TCP_HEIGHT])
-        high = np.array([BIN_CENTER[0] + WORKSPACE_HALF_EXTENT, BIN_CENTER[1] + WORKSPACE_HALF_EXTENT,
-                         BIN_FLOOR_Z + MAX_TCP_HEIGHT])
+        low = np.array(
+            [
+                BIN_CENTER[0] - WORKSPACE_HALF_EXTENT,
+                BIN_CENTER[1] - WORKSPACE_HALF_EXTENT,
+                BIN_FLOOR_Z + MIN_TCP_HEIGHT,
+            ]
+        )
+        high = np.array(
+            [
+                BIN_CENTER[0] + WORKSPACE_HALF_EXTENT,
+                BIN_CENTER[1] + WORKSPACE_HALF_EXTENT,
+                BIN_FLOOR_Z + MAX_TCP_HEIGHT,
+            ]
+        )
         self._target = np.clip(self._target + np.asarray(a.displacement) * cfg.max_translation, low, high)
         self._yaw = float(np.clip(self._yaw + a.rotation * cfg.max_rotation, -math.pi / 2, math.pi / 2))
         self.substeps += self.arm.move_to(self._target, self._yaw, MOVE_SUBSTEPS)
@@ -170,6 +184,13 @@ class GraspWorld:
             pos, orn = p.getBasePositionAndOrientation(body, physicsClientId=self.client)
             rot = np.asarray(p.getMatrixFromQuaternion(orn)).reshape(3, 3)
             world = object_vertices(index) * self.config.object_scale @ rot.T + np.asarray(pos)
-            states.append(ObjectState(index, np.asarray(pos), (orn[0], orn[1], orn[2], orn[3]),
-                                      world[:, :2], float(world[:, 2].max() - BIN_FLOOR_Z)))
+            states.append(
+                ObjectState(
+                    index,
+                    np.asarray(pos),
+                    (orn[0], orn[1], orn[2], orn[3]),
+                    world[:, :2],
+                    float(world[:, 2].max() - BIN_FLOOR_Z),
+                )
+            )
         return states

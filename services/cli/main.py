@@ -8,7 +8,9 @@ from robot_drivers.cli import run_tour, sim_app
 
 app = typer.Typer(help="QT-Opt grasping: simulate, collect, learn, adapt and serve.", no_args_is_help=True)
 app.add_typer(sim_app, name="sim")
-app.command("run", help="The main job on embedded defaults (for now: a tour of the simulated robots).")(run_tour)
+app.command("run", help="The main job on embedded defaults (for now: a tour of the simulated robots).")(
+    run_tour
+)
 
 
 if __name__ == "__main__":

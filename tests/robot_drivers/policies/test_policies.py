@@ -1,0 +1,38 @@
+import numpy as np
+import pytest
+
+from qtopt_finetune.spaces import ACTION_DIM, Observation
+from robot_drivers.policies import RandomPolicy, ScriptedGraspPolicy
+from robot_drivers.policies.scripted import plan_grasp
+from robot_drivers.sim import GraspWorld
+
+OBS = Observation(np.zeros((64, 64, 3), np.uint8), False, 0.25)
+
+
+def test_random_policy_is_seeded_and_in_range() -> None:
+    a, b = RandomPolicy(seed=3), RandomPolicy(seed=3)
+    acts = np.stack([a.act(OBS) for _ in range(200)])
+    assert np.array_equal(acts, np.stack([b.act(OBS) for _ in range(200)]))
+    assert acts.shape == (200, ACTION_DIM) and np.abs(acts[:, :4]).max() <= 1.0
+    assert set(np.unique(acts[:, 4:])) == {0.0, 1.0}
+    never = RandomPolicy(p_terminate=0.0, seed=0)
+    assert all(never.act(OBS)[5] == 0.0 for _ in range(50))
+
+
+def test_bad_policy_parameters() -> None:
+    with pytest.raises(ValueError, match="p_close"):
+        RandomPolicy(p_close=1.5)
+    with GraspWorld() as w, pytest.raises(ValueError, match="noise"):
+        ScriptedGraspPolicy(w, noise=-1)
+
+
+def test_grasp_plan_crosses_the_narrow_side() -> None:
+    with GraspWorld() as w:
+        w.reset(seed=0)
+        obj = w.object_states()[0]
+    point, yaw = plan_grasp(obj)
+    close_axis = np.array([np.sin(yaw), -np.cos(yaw)])
+    along_axis = np.array([np.cos(yaw), np.sin(yaw)])
+    width = np.ptp(obj.footprint @ close_axis)
+    assert width <= np.ptp(obj.footprint @ along_axis) + 1e-9
+    assert np.linalg.norm(point[:2] - obj.footprint.mean(axis=0)) < 0.05

@@ -1,0 +1,102 @@
+"""Each variation changes what it claims: pixels for the visual ones, geometry for the gripper ones."""
+
+import numpy as np
+import pybullet as p
+import pytest
+
+from robot_drivers.sim import GraspWorld, WorldConfig
+from robot_drivers.sim.robot_urdf import GRIPPER_BASE_LINK, LEFT_FINGER, NOMINAL_TCP_LINK
+
+
+def first_image(variation: str, seed: int = 3) -> np.ndarray:
+    with GraspWorld(WorldConfig(variation=variation)) as w:
+        obs, _ = w.reset(seed=seed)
+        return obs.image.astype(np.float32)
+
+
+def _dilate(mask: np.ndarray, pixels: int) -> np.ndarray:
+    out = mask.copy()
+    for _ in range(pixels):
+        grown = out.copy()
+        grown[1:] |= out[:-1]
+        grown[:-1] |= out[1:]
+        grown[:, 1:] |= out[:, :-1]
+        grown[:, :-1] |= out[:, 1:]
+        out = grown
+    return out
+
+
+def object_contrast(variation: str, seed: int = 3) -> float:
+    """Mean colour distance between each object and the bin floor in a thin ring around it."""
+    with GraspWorld(WorldConfig(variation=variation, image_size=128)) as w:
+        w.reset(seed=seed)
+        _, _, rgba, _, seg = p.getCameraImage(
+            128,
+            128,
+            w.camera.view,
+            w.camera.projection,
+            renderer=p.ER_TINY_RENDERER,
+            physicsClientId=w.client,
+        )
+        rgb = np.asarray(rgba, dtype=np.float32).reshape(128, 128, 4)[..., :3]
+        seg = np.asarray(seg).reshape(128, 128)
+        distances = []
+        for body in w.scene.objects:
+            inside = seg == body
+            ring = _dilate(inside, 3) & ~inside & (seg == w.scene.tray)
+            if inside.sum() >= 10 and ring.sum() >= 10:
+                distances.append(np.linalg.norm(rgb[inside].mean(axis=0) - rgb[ring].mean(axis=0)))
+        return float(np.mean(distances))
+
+
+@pytest.mark.parametrize(
+    ("variation", "min_diff"),
+    # transparent changes only the objects' pixels (a few % of the image); its own test checks those
+    [("checkerboard", 5.0), ("harsh_lighting", 5.0), ("transparent", 1.0)],
+)
+def test_visual_variations_change_pixels(variation: str, min_diff: float) -> None:
+    diff = np.abs(first_image(variation) - first_image("base")).mean()
+    assert diff > min_diff, f"{variation} changed the image by only {diff:.1f} grey levels"
+
+
+def test_checkerboard_adds_contrast_under_the_objects() -> None:
+    centre = slice(20, 50)
+    assert first_image("checkerboard")[centre, centre].std() > 2 * first_image("base")[centre, centre].std()
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_transparent_objects_are_hard_to_see(seed: int) -> None:
+    assert object_contrast("transparent", seed) < 0.5 * object_contrast("base", seed)
+
+
+def test_harsh_lighting_is_seeded() -> None:
+    assert np.array_equal(first_image("harsh_lighting", 4), first_image("harsh_lighting", 4))
+    assert not np.array_equal(first_image("harsh_lighting", 4), first_image("harsh_lighting", 5))
+
+
+def test_visual_variations_keep_the_physics() -> None:
+    poses = {}
+    for variation in ("base", "checkerboard+transparent+harsh_lighting"):
+        with GraspWorld(WorldConfig(variation=variation)) as w:
+            w.reset(seed=8)
+            poses[variation] = np.stack([s.position for s in w.object_states()])
+    assert np.array_equal(*poses.values())
+
+
+def _gripper_geometry(variation: str) -> tuple[float, float]:
+    """(finger length along the tool axis, palm distance from the nominal tool axis)."""
+    with GraspWorld(WorldConfig(variation=variation)) as w:
+        w.reset(seed=0)
+        lo, hi = p.getAABB(w.arm.body, LEFT_FINGER, physicsClientId=w.client)
+        palm = np.array(p.getLinkState(w.arm.body, GRIPPER_BASE_LINK, physicsClientId=w.client)[4])
+        tcp = np.array(p.getLinkState(w.arm.body, NOMINAL_TCP_LINK, physicsClientId=w.client)[4])
+        return hi[2] - lo[2], float(np.linalg.norm(palm[:2] - tcp[:2]))
+
+
+def test_gripper_variations_change_geometry() -> None:
+    base_len, base_off = _gripper_geometry("base")
+    long_len, long_off = _gripper_geometry("extended_gripper")
+    off_len, off_off = _gripper_geometry("offset_gripper")
+    assert long_len > base_len + 0.03 and long_off == pytest.approx(base_off, abs=1e-3)
+    assert base_off < 0.005 and off_off == pytest.approx(0.05, abs=0.005)
+    assert off_len == pytest.approx(base_len, abs=1e-3)
