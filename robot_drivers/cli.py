@@ -50,3 +50,52 @@ def run_tour(
     from robot_drivers.sim.tour import tour
 
     tour(episodes=episodes, out_dir=str(out), noise=noise)
+
+
+def collect_command(
+    out: Path = typer.Option(..., "--out", help="grasp log folder (created or appended to)"),
+    episodes: int = typer.Option(100, min=1, help="number of grasp episodes"),
+    variation: str = typer.Option("base", help="variation, e.g. 'base' or 'checkerboard+harsh_lighting'"),
+    policy: str = typer.Option("scripted", help="'scripted', 'random', or a checkpoint folder"),
+    noise: float = typer.Option(1.0, min=0.0, help="scripted policy noise (0 = near perfect)"),
+    exploration: float = typer.Option(0.0, min=0.0, max=1.0, help="checkpoint policy: random-action rate"),
+    workers: int = typer.Option(2, min=1, help="parallel processes"),
+    seed: int = typer.Option(0, help="seed of episode 0; episode i uses seed + i"),
+    objects: str = typer.Option("train", help="object split: train, test or all"),
+    image_size: int = typer.Option(64, min=1, max=472),
+    image_format: str = typer.Option("jpeg", help="jpeg or png"),
+    robot: str = typer.Option("sim-0", help="robot name recorded with each episode"),
+    json_out: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+) -> None:
+    """Run a policy on a (simulated) robot and append the episodes to a grasp log."""
+    import json
+
+    from robot_drivers.runner import CollectJob, collect, summary_dict
+
+    try:
+        job = CollectJob(
+            str(out),
+            episodes,
+            variation,
+            policy,
+            noise,
+            exploration,
+            workers,
+            seed,
+            objects,
+            image_size,
+            image_format,
+            robot,
+        )
+        job.world_config()
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    summary = collect(job)
+    if json_out:
+        typer.echo(json.dumps(summary_dict(job, summary)))
+    else:
+        typer.echo(
+            f"{summary.episodes} episodes ({summary.transitions} transitions) into {out} in "
+            f"{summary.seconds:.1f} s: {summary.grasps_per_second:.2f} grasps/s, "
+            f"success {summary.successes / summary.episodes:.3f}"
+        )

@@ -65,7 +65,7 @@ class ScriptedGraspPolicy:
         nearest = min(objects, key=lambda o: float(np.linalg.norm(o.position[:2] - tool[:2])))
         point, yaw = plan_grasp(nearest)
         n = self.noise
-        point = point + self._rng.normal(0.0, [0.03 * n, 0.03 * n, 0.008 * n])
+        point = point + self._rng.normal(0.0, [0.035 * n, 0.035 * n, 0.008 * n])
         yaw = _wrap_half_turn(yaw + float(self._rng.normal(0.0, 0.5 * n)))
         return point, yaw
 

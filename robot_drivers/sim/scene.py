@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,14 +13,20 @@ import pybullet as p
 import pybullet_data
 from PIL import Image
 
-from robot_drivers.sim.objects import object_urdf
+from robot_drivers.sim.objects import (
+    URDF_MESH_SCALE,
+    collision_hull,
+    object_color,
+    object_mesh,
+)
 from robot_drivers.sim.variations import VariationParams
 
 BIN_CENTER = (0.6, 0.0)
 BIN_FLOOR_Z = 0.015  # top of traybox.urdf's floor
 DROP_HALF_EXTENT = 0.1  # objects fall onto the central 0.2 m x 0.2 m of the bin
 SETTLE_MAX_SUBSTEPS = 360
-SETTLE_SPEED = 0.02  # m/s: objects slower than this are at rest
+OBJECT_MASS = 0.1  # kg, as every random_urdfs object
+SETTLE_SPEED = 0.03  # m/s: objects slower than this are at rest
 TRANSPARENT_RGBA = (0.55, 0.53, 0.49, 0.35)  # the bin floor's tone: the TINY renderer ignores alpha
 
 # Over-the-shoulder camera: behind and above the robot's base, looking past the arm into the bin.
@@ -86,6 +93,7 @@ class Scene:
         self.floor = p.loadURDF("plane.urdf", [0, 0, -0.001], physicsClientId=client)
         self.tray = p.loadURDF("tray/traybox.urdf", [*BIN_CENTER, 0.0], physicsClientId=client)
         self.objects: list[int] = []
+        self._shapes: dict[tuple[int, float], tuple[int, int]] = {}
         self.object_ids: list[int] = []
         if params.checkerboard:
             self._add_checkerboard()
@@ -114,15 +122,7 @@ class Scene:
         for k, index in enumerate(indices):
             xy = np.asarray(BIN_CENTER) + rng.uniform(-DROP_HALF_EXTENT, DROP_HALF_EXTENT, size=2)
             orn = p.getQuaternionFromEuler(rng.uniform(0, 2 * math.pi, size=3).tolist())
-            body = p.loadURDF(
-                object_urdf(index),
-                [float(xy[0]), float(xy[1]), 0.08 + 0.07 * k],
-                orn,
-                globalScaling=scale,
-                physicsClientId=self.client,
-            )
-            if self.params.transparent:
-                p.changeVisualShape(body, -1, rgbaColor=list(TRANSPARENT_RGBA), physicsClientId=self.client)
+            body = self._create_object(index, scale, (float(xy[0]), float(xy[1]), 0.08 + 0.07 * k), orn)
             self.objects.append(body)
             self.object_ids.append(index)
         steps = 0
@@ -133,6 +133,41 @@ class Scene:
             if max(self._speed(b) for b in self.objects) < SETTLE_SPEED:
                 break
         return steps
+
+    def _create_object(
+        self, index: int, scale: float, position: tuple[float, float, float], orientation: Sequence[float]
+    ) -> int:
+        """One procedural object as its URDF describes it (0.1 kg, friction 1, its mesh and colour; inertia
+        from the shape), with a collision hull of at most HULL_DIRECTIONS vertices (objects.collision_hull)."""
+        c = self.client
+        if (index, scale) not in self._shapes:  # shapes are built once per object and reused (no leak)
+            collision = p.createCollisionShape(
+                p.GEOM_MESH, vertices=(collision_hull(index) * scale).tolist(), physicsClientId=c
+            )
+            rgba = TRANSPARENT_RGBA if self.params.transparent else object_color(index)
+            visual = p.createVisualShape(
+                p.GEOM_MESH,
+                fileName=object_mesh(index),
+                meshScale=[URDF_MESH_SCALE * scale] * 3,
+                rgbaColor=list(rgba),
+                physicsClientId=c,
+            )
+            self._shapes[(index, scale)] = (collision, visual)
+        collision, visual = self._shapes[(index, scale)]
+        body = p.createMultiBody(
+            OBJECT_MASS, collision, visual, list(position), list(orientation), physicsClientId=c
+        )
+        # as real objects: a little rolling/spinning friction and damping, so they come to rest
+        p.changeDynamics(
+            body,
+            -1,
+            lateralFriction=1.0,
+            rollingFriction=0.002,
+            spinningFriction=0.002,
+            angularDamping=0.3,
+            physicsClientId=c,
+        )
+        return body
 
     def _speed(self, body: int) -> float:
         linear, _ = p.getBaseVelocity(body, physicsClientId=self.client)
