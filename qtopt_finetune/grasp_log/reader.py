@@ -1,0 +1,180 @@
+"""`GraspLogReader`: episode metadata with filters, streaming transitions, and random-access sampling.
+
+Opening a log reads `meta/info.json` and the episode tables only (kilobytes per shard). Sampling builds the
+transition index on first use (see `index.py`: small numbers, never images), then fetches each sampled image
+with one `pread` and decodes on a thread pool. Shards a writer is committing right now are not seen by an
+open reader; call `refresh()` (or open a new reader) to pick them up.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from qtopt_finetune.batch import TransitionBatch
+from qtopt_finetune.grasp_log import schema, streaming
+from qtopt_finetune.grasp_log.catalog import Shard, scan_shards
+from qtopt_finetune.grasp_log.codec import decode_image
+from qtopt_finetune.grasp_log.decoding import ImageDecoder
+from qtopt_finetune.grasp_log.draw import Draw, assemble
+from qtopt_finetune.grasp_log.filters import EpisodeFilter
+from qtopt_finetune.grasp_log.image_store import ImageStore
+from qtopt_finetune.grasp_log.index import TransitionIndex, build_index
+from qtopt_finetune.grasp_log.info import LogInfo, load_info
+from qtopt_finetune.grasp_log.records import Step
+
+
+class GraspLogReader:
+    def __init__(
+        self,
+        root: str | Path,
+        *,
+        decode_threads: int | None = None,
+        verify_checksums: bool = False,
+        where: EpisodeFilter | None = None,
+        _shards: list[Shard] | None = None,
+    ) -> None:
+        self.root = Path(root)
+        self.info: LogInfo = load_info(self.root)
+        self.where = where or EpisodeFilter()
+        self._decode_threads, self._verify = decode_threads, verify_checksums
+        self._shards: list[Shard] = scan_shards(self.root, verify_checksums) if _shards is None else _shards
+        self._lock = threading.Lock()
+        self._index: TransitionIndex | None = None
+        self._store: ImageStore | None = None
+        self._decoder: ImageDecoder | None = None
+
+    # -- metadata -----------------------------------------------------------------------------------------
+    @property
+    def image_shape(self) -> tuple[int, int]:
+        return self.info.image_shape
+
+    def _all_episodes(self) -> pa.Table:
+        if not self._shards:
+            return schema.EPISODES_SCHEMA.empty_table()
+        return pa.concat_tables([s.episodes for s in self._shards])
+
+    def episodes(self, **filters: Any) -> pa.Table:
+        """Episode records matching this reader's filter and `filters` (fields of EpisodeFilter)."""
+        table = self.where.and_(EpisodeFilter(**filters)).apply(self._all_episodes())
+        return table.drop_columns(list(schema.INTERNAL_COLUMNS))
+
+    def select(self, **filters: Any) -> GraspLogReader:
+        """A reader of the same shards restricted to the matching episodes (for sampling and streaming)."""
+        return GraspLogReader(
+            self.root,
+            decode_threads=self._decode_threads,
+            verify_checksums=self._verify,
+            where=self.where.and_(EpisodeFilter(**filters)),
+            _shards=self._shards,
+        )
+
+    def refresh(self) -> None:
+        """Pick up shards committed since this reader was opened."""
+        with self._lock:
+            self._shards = scan_shards(self.root, self._verify)
+            self._index = None
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+    def selected_shards(self) -> list[tuple[Shard, pa.Table]]:
+        """Each readable shard with the rows of its episode table that this reader's filter selects."""
+        return [(s, self.where.apply(s.episodes)) for s in self._shards]
+
+    @property
+    def num_episodes(self) -> int:
+        return sum(sel.num_rows for _, sel in self.selected_shards())
+
+    @property
+    def num_transitions(self) -> int:
+        return sum(sum(sel["length"].to_pylist()) for _, sel in self.selected_shards())
+
+    def __len__(self) -> int:
+        return self.num_transitions
+
+    def read_episode(self, episode_id: str) -> list[Step]:
+        """All steps of one episode, images decoded."""
+        for shard in self._shards:
+            hit = shard.episodes.filter(pc.equal(shard.episodes["episode_id"], episode_id))
+            if hit.num_rows:
+                rows = build_index([(shard, hit)])
+                store = ImageStore({shard.number: shard.data_path})
+                try:
+                    blobs = store.fetch(rows.shard, rows.offset, rows.length)
+                finally:
+                    store.close()
+                return [
+                    Step(
+                        image=decode_image(b, self.image_shape),
+                        state=rows.state[t],
+                        action=rows.action[t],
+                        reward=float(rows.reward[t]),
+                        done=bool(rows.done[t]),
+                    )
+                    for t, b in enumerate(blobs)
+                ]
+        raise KeyError(f"no episode {episode_id!r} in {self.root}")
+
+    # -- transitions ----------------------------------------------------------------------------------------
+    def _parts(self) -> tuple[TransitionIndex, ImageStore, ImageDecoder]:
+        with self._lock:
+            if self._index is None:
+                self._index = build_index(self.selected_shards())
+            if self._store is None:
+                self._store = ImageStore({s.number: s.data_path for s in self._shards})
+            if self._decoder is None:
+                self._decoder = ImageDecoder(self.image_shape, self._decode_threads)
+            return self._index, self._store, self._decoder
+
+    def iter_transitions(self, batch_size: int = 256) -> Iterator[TransitionBatch]:
+        """Every transition of the selected episodes once, in log order (bounded memory)."""
+        _, _, decoder = self._parts()
+        yield from streaming.iter_transitions(self.selected_shards(), decoder, batch_size)
+
+    def draw(self, batch_size: int, rng: np.random.Generator) -> Draw:
+        """Pick `batch_size` transitions uniformly (with replacement) and fetch their image bytes."""
+        index, store, _ = self._parts()
+        if len(index) == 0:
+            raise ValueError(f"{self.root}: no transitions to sample (filter: {self.where})")
+        rows = rng.integers(0, len(index), size=batch_size)
+        nxt = index.next_rows(rows)
+        unique, inverse = np.unique(np.concatenate([rows, nxt]), return_inverse=True)
+        blobs = store.fetch(index.shard[unique], index.offset[unique], index.length[unique])
+        return Draw(
+            blobs,
+            inverse,
+            index.state[rows],
+            index.action[rows],
+            index.reward[rows],
+            index.state[nxt],
+            index.done[rows],
+        )
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> TransitionBatch:
+        draw = self.draw(batch_size, rng)
+        return assemble([draw], self._parts()[2].decode(draw.blobs))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+            if self._decoder is not None:
+                self._decoder.close()
+                self._decoder = None
+
+    def __enter__(self) -> GraspLogReader:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

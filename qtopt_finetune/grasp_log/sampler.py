@@ -1,0 +1,119 @@
+"""`MixedSampler`: batches mixing several logs in exact fixed proportions (e.g. 50/50 base and target).
+
+Each batch takes exactly `counts[k]` transitions from reader k (the proportions rounded by largest
+remainder, so they always sum to `batch_size`), in reader order, with `source` = k. One seeded generator
+drives every draw, in order, so the same seed gives identical batches, with or without prefetch. With
+`prefetch > 0` a background thread prepares that many batches ahead (fetching and decoding images while
+the learner trains).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from types import TracebackType
+
+import numpy as np
+
+from qtopt_finetune.batch import TransitionBatch
+from qtopt_finetune.grasp_log.decoding import ImageDecoder
+from qtopt_finetune.grasp_log.draw import assemble
+from qtopt_finetune.grasp_log.reader import GraspLogReader
+
+
+def exact_counts(weights: Sequence[float], batch_size: int) -> list[int]:
+    """Split `batch_size` in proportion to `weights` (largest remainder; ties go to the earlier source)."""
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 1 or len(w) == 0 or np.any(~np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        raise ValueError(f"weights must be finite, >= 0 and not all 0, got {list(weights)}")
+    exact = w / w.sum() * batch_size
+    counts = np.floor(exact).astype(int)
+    order = sorted(range(len(w)), key=lambda k: (-(exact[k] - counts[k]), k))
+    for k in order[: batch_size - int(counts.sum())]:
+        counts[k] += 1
+    return [int(c) for c in counts]
+
+
+class MixedSampler:
+    def __init__(
+        self,
+        sources: Sequence[tuple[GraspLogReader, float]],
+        batch_size: int = 64,
+        seed: int = 0,
+        *,
+        prefetch: int = 0,
+        decode_threads: int | None = None,
+    ) -> None:
+        if not sources:
+            raise ValueError("MixedSampler needs at least one (reader, weight) source")
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be > 0, got {batch_size}")
+        shapes = {r.image_shape for r, _ in sources}
+        if len(shapes) != 1:
+            raise ValueError(f"all logs must have the same image shape, got {sorted(shapes)}")
+        self.readers = [r for r, _ in sources]
+        self.batch_size = batch_size
+        self.counts = exact_counts([w for _, w in sources], batch_size)
+        self._rng = np.random.default_rng(seed)
+        self._decoder = ImageDecoder(shapes.pop(), decode_threads)
+        self._scratch = np.empty((0, *self._decoder.shape, 3), dtype=np.uint8)
+        self._source = np.repeat(np.arange(len(self.counts), dtype=np.int64), self.counts)
+        self._queue: queue.Queue[TransitionBatch | BaseException] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if prefetch > 0:
+            self._queue = queue.Queue(maxsize=prefetch)
+            self._thread = threading.Thread(target=self._produce, name="grasp-log-sampler", daemon=True)
+            self._thread.start()
+
+    def _make(self) -> TransitionBatch:
+        draws = [r.draw(n, self._rng) for r, n in zip(self.readers, self.counts, strict=True) if n > 0]
+        blobs = [b for d in draws for b in d.blobs]
+        if self._scratch.shape[0] < len(blobs):  # reused: no fresh pages to fault in for every batch
+            self._scratch = np.empty((2 * self.batch_size, *self._decoder.shape, 3), dtype=np.uint8)
+        images = self._decoder.decode(blobs, out=self._scratch[: len(blobs)])
+        return assemble(draws, images, source=self._source.copy())
+
+    def _produce(self) -> None:
+        assert self._queue is not None
+        while not self._stop.is_set():
+            try:
+                item: TransitionBatch | BaseException = self._make()
+            except BaseException as exc:  # handed to the consumer, which re-raises it
+                item = exc
+            while not self._stop.is_set():
+                try:
+                    self._queue.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if isinstance(item, BaseException):
+                return
+
+    def sample(self) -> TransitionBatch:
+        if self._queue is None:
+            return self._make()
+        item = self._queue.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def __iter__(self) -> Iterator[TransitionBatch]:
+        while True:
+            yield self.sample()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._decoder.close()
+
+    def __enter__(self) -> MixedSampler:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
