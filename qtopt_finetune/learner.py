@@ -1,0 +1,236 @@
+"""Trains a QT-Opt Q-network from any iterator of TransitionBatch (a grasp-log sampler, synthetic data)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from qtopt_finetune.augment import augment_pair
+from qtopt_finetune.batch import TransitionBatch
+from qtopt_finetune.bellman import compute_bellman_targets, log_loss
+from qtopt_finetune.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from qtopt_finetune.learner_config import LearnerConfig
+from qtopt_finetune.learner_state import LearnerState, from_checkpoint, to_parts
+from qtopt_finetune.metrics_log import MetricsLog
+from qtopt_finetune.networks import QNetwork, QNetworkConfig
+from qtopt_finetune.target_networks import LaggedTargets
+from qtopt_finetune.torch_batch import TorchTransitionBatch
+
+# Called after every step with (step, metrics); return True to stop training early.
+StepCallback = Callable[[int, dict[str, float]], bool | None]
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+class Learner:
+    """Online Q-network + two lagged targets + optimizer; `train` runs steps, logs, checkpoints.
+
+    Fresh: `Learner(network_config, config, run_dir)`. Fine-tune: `Learner.init_from(parent, config, run_dir)`
+    (parent's weights, fresh optimizer, parent id recorded). Continue: `Learner.resume(checkpoint)`.
+    """
+
+    def __init__(
+        self,
+        network_config: QNetworkConfig | None = None,
+        config: LearnerConfig | None = None,
+        run_dir: str | Path | None = None,
+        *,
+        parent_id: str | None = None,
+        data_manifest: dict[str, Any] | None = None,
+    ) -> None:
+        self.config = config or LearnerConfig()
+        self.network_config = network_config or QNetworkConfig()
+        self.device = resolve_device(self.config.device)
+        self.run_dir = Path(run_dir) if run_dir is not None else None
+        self.parent_id = parent_id
+        self.data_manifest = dict(data_manifest or {})
+        self.step = 0
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.config.seed)
+            self.network = QNetwork(self.network_config).to(self.device)
+        self.targets: LaggedTargets[QNetwork] = LaggedTargets(
+            self.network, self.config.tau, self.config.target_lag_steps
+        )
+        self.optimizer = self._make_optimizer()
+        self.generators = {name: torch.Generator(device=self.device) for name in ("augment", "cem")}
+        for offset, gen in enumerate(self.generators.values()):
+            gen.manual_seed(self.config.seed * 1000 + offset + 1)
+        self._metrics_log: MetricsLog | None = None
+
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        c = self.config
+        params = self.network.parameters()
+        if c.optimizer == "sgd":
+            return torch.optim.SGD(params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
+        return torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay)
+
+    # ----- construction from checkpoints -----
+
+    @classmethod
+    def init_from(
+        cls,
+        parent: str | Path,
+        config: LearnerConfig | None = None,
+        run_dir: str | Path | None = None,
+        data_manifest: dict[str, Any] | None = None,
+    ) -> Learner:
+        """Fine-tune: start from the parent checkpoint's weights (and targets = those weights)."""
+        ckpt = load_checkpoint(parent, parts=("model",))
+        network_config = QNetworkConfig.from_dict(ckpt.manifest["config"]["network"])
+        learner = cls(network_config, config, run_dir, parent_id=ckpt.id, data_manifest=data_manifest)
+        learner.network.load_state_dict(ckpt.parts["model"])
+        learner.targets = LaggedTargets(learner.network, learner.config.tau, learner.config.target_lag_steps)
+        return learner
+
+    @classmethod
+    def resume(
+        cls, checkpoint: str | Path, run_dir: str | Path | None = None, device: str | None = None
+    ) -> Learner:
+        """Continue a run: weights, targets, optimizer state, RNG state and the step counter.
+
+        Without `run_dir`, a checkpoint at `<run>/checkpoints/step_N` continues in `<run>`.
+        """
+        if run_dir is None and Path(checkpoint).parent.name == "checkpoints":
+            run_dir = Path(checkpoint).parent.parent
+        ckpt = load_checkpoint(checkpoint)
+        cfg = ckpt.manifest["config"]
+        if "learner" not in cfg:
+            raise CheckpointError(f"checkpoint {checkpoint} was not written by a Learner (no learner config)")
+        config = LearnerConfig.from_dict(cfg["learner"])
+        if device is not None:
+            config = LearnerConfig.from_dict({**config.to_dict(), "device": device})
+        learner = cls(
+            QNetworkConfig.from_dict(cfg["network"]),
+            config,
+            run_dir,
+            parent_id=ckpt.manifest["parent_id"],
+            data_manifest=ckpt.manifest["data_manifest"],
+        )
+        learner.load_state(from_checkpoint(ckpt))
+        learner.step = ckpt.step
+        return learner
+
+    def state(self) -> LearnerState:
+        return LearnerState(
+            model=self.network.state_dict(),
+            targets=self.targets.state_dicts(),
+            optimizer=self.optimizer.state_dict(),
+            rng={name: gen.get_state() for name, gen in self.generators.items()},
+        )
+
+    def load_state(self, state: LearnerState) -> None:
+        self.network.load_state_dict(state.model)
+        self.targets.load_state_dicts(state.targets)
+        self.optimizer.load_state_dict(state.optimizer)
+        for name, gen in self.generators.items():
+            gen.set_state(state.rng[name].cpu())
+
+    def save_checkpoint(self, path: str | Path | None = None) -> Path:
+        """Write a checkpoint (default: `<run_dir>/checkpoints/step_<step>`) and return its path."""
+        if path is None:
+            if self.run_dir is None:
+                raise ValueError("save_checkpoint needs a path when the learner has no run_dir")
+            path = self.run_dir / "checkpoints" / f"step_{self.step:08d}"
+        parts, metadata = to_parts(self.state())
+        save_checkpoint(
+            path,
+            parts,
+            config={"network": self.network_config.to_dict(), "learner": self.config.to_dict()},
+            step=self.step,
+            parent_id=self.parent_id,
+            data_manifest=self.data_manifest,
+            metadata=metadata,
+        )
+        return Path(path)
+
+    # ----- training -----
+
+    def train_step(self, batch: TransitionBatch) -> dict[str, float]:
+        """One gradient step on one batch; returns loss, Q mean/min/max, target mean and lr."""
+        tb = TorchTransitionBatch.from_numpy(batch, self.device)
+        image, next_image = augment_pair(
+            tb.image, tb.next_image, self.config.augment, self.generators["augment"]
+        )
+        targets = compute_bellman_targets(
+            self.targets.target1,
+            self.targets.target2,
+            tb.reward,
+            tb.done,
+            next_image,
+            tb.next_state,
+            self.config.bellman,
+            self.generators["cem"],
+        )
+        self.network.train()
+        logits = self.network(image, tb.state, tb.action)
+        loss = log_loss(logits, targets.target)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.config.grad_clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_(self.network.parameters(), self.config.grad_clip_norm)
+        self.optimizer.step()
+        self.step += 1
+        self.targets.update(self.network, self.step)
+        q = torch.sigmoid(logits.detach())
+        stats = torch.stack([loss.detach(), q.mean(), q.min(), q.max(), targets.target.mean()]).tolist()
+        names = ("loss", "q_mean", "q_min", "q_max", "target_mean")
+        return {**dict(zip(names, stats, strict=True)), "lr": float(self.optimizer.param_groups[0]["lr"])}
+
+    def train(
+        self,
+        batches: Iterable[TransitionBatch],
+        num_steps: int,
+        on_step: StepCallback | None = None,
+    ) -> dict[str, float]:
+        """Run up to `num_steps` steps (fewer if `batches` ends or `on_step` returns True).
+
+        Logs every `log_every` steps, checkpoints every `checkpoint_every` steps and at the end (both need
+        a run_dir). Returns the last step's metrics.
+        """
+        if self.run_dir is not None and self._metrics_log is None:
+            self._metrics_log = MetricsLog(self.run_dir, tensorboard=self.config.tensorboard)
+        metrics: dict[str, float] = {}
+        last_saved = -1
+        window_start, window_steps = time.perf_counter(), 0
+        iterator = iter(batches)
+        with tqdm(total=num_steps, desc="train", disable=not self.config.progress, leave=False) as bar:
+            for _ in range(num_steps):
+                batch = next(iterator, None)
+                if batch is None:
+                    break
+                metrics = self.train_step(batch)
+                window_steps += 1
+                elapsed = time.perf_counter() - window_start
+                metrics["steps_per_s"] = window_steps / elapsed if elapsed > 0 else 0.0
+                if self.step % self.config.log_every == 0:
+                    if self._metrics_log is not None:
+                        self._metrics_log.write(self.step, metrics)
+                    bar.set_postfix(loss=f"{metrics['loss']:.4f}", q=f"{metrics['q_mean']:.3f}")
+                    window_start, window_steps = time.perf_counter(), 0
+                if (
+                    self.run_dir is not None
+                    and self.config.checkpoint_every
+                    and (self.step % self.config.checkpoint_every == 0)
+                ):
+                    self.save_checkpoint()
+                    last_saved = self.step
+                bar.update(1)
+                if on_step is not None and on_step(self.step, metrics):
+                    break
+        if self.run_dir is not None and last_saved != self.step and metrics:
+            self.save_checkpoint()
+        return metrics
+
+    def close(self) -> None:
+        if self._metrics_log is not None:
+            self._metrics_log.close()
+            self._metrics_log = None

@@ -1,0 +1,55 @@
+"""The learner's settings, as a dataclass that checkpoints store (as JSON)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
+
+from qtopt_finetune.augment import AugmentConfig
+from qtopt_finetune.bellman import BellmanConfig
+from qtopt_finetune.cem import CEMConfig
+
+
+@dataclass(frozen=True)
+class LearnerConfig:
+    """QT-Opt trained with SGD + momentum 0.9 at lr 1e-4, batch 32; Adam is our default for small runs."""
+
+    optimizer: Literal["adam", "sgd"] = "adam"
+    lr: float = 1e-4
+    momentum: float = 0.9  # SGD only
+    weight_decay: float = 0.0
+    grad_clip_norm: float | None = 10.0
+    tau: float = 0.005  # Polyak rate of target1 (QT-Opt: 1e-4)
+    target_lag_steps: int = 100  # target2 lags target1 by this (..2x) many steps
+    bellman: BellmanConfig = field(default_factory=BellmanConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    device: str = "cpu"  # "cpu", "cuda", "cuda:1", or "auto" (cuda when available)
+    seed: int = 0
+    checkpoint_every: int = 1000  # steps; 0 = only when asked (and at the end of `train`)
+    log_every: int = 10  # steps between CSV / TensorBoard rows
+    tensorboard: bool = True  # used when the `tensorboard` package is installed
+    progress: bool = True  # tqdm bar
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in ("adam", "sgd"):
+            raise ValueError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
+        if self.lr <= 0 or self.log_every < 1 or self.checkpoint_every < 0:
+            raise ValueError("need lr > 0, log_every >= 1 and checkpoint_every >= 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> LearnerConfig:
+        known = {f.name for f in fields(LearnerConfig)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown LearnerConfig fields: {sorted(unknown)}")
+        values = dict(data)
+        if isinstance(values.get("bellman"), dict):
+            bellman = dict(values["bellman"])
+            bellman["cem"] = CEMConfig(**bellman.get("cem", {}))
+            values["bellman"] = BellmanConfig(**bellman)
+        if isinstance(values.get("augment"), dict):
+            values["augment"] = AugmentConfig(**values["augment"])
+        return LearnerConfig(**values)

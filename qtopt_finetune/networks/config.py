@@ -1,0 +1,76 @@
+"""The Q-network's shape, as a frozen dataclass that checkpoints store (as JSON) and rebuild from."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class QNetworkConfig:
+    """Sizes of a QT-Opt ("Grasping44"-shaped) Q-network, scaled down by default for 64x64 images on a CPU.
+
+    Image tower: conv 6x6/2 (`tower_channels[0]`), max-pool 3x3 with stride `first_pool_stride`, one
+    `tower_kernel` conv per further entry of `tower_channels`, adaptive max-pool to `merge_size`^2.
+    Merge: action and state each embedded by a dense layer to the tower's last width, summed, broadcast-added
+    onto every position of the feature map. Head: 3x3 convs (`head_channels`; the first has stride 2 and
+    stands for QT-Opt's conv + pool), flatten, dense layers (`dense_widths`), one logit.
+
+    The 64x64 defaults were chosen by measurement on a 2-core CPU (see benchmarks/RESULTS.md): GroupNorm
+    tripled the cost of a training step, and the head runs once per CEM sample (128 per state in every
+    Bellman target), so it is one strided conv. `for_image_size` gives QT-Opt's full widths for big crops.
+    """
+
+    image_size: int = 64
+    tower_channels: tuple[int, ...] = (16, 32, 32)
+    tower_kernel: int = 3  # kernel of the tower's convs after the stem (QT-Opt: 5)
+    first_pool_stride: int = 2
+    merge_size: int = 8
+    head_channels: tuple[int, ...] = (32,)
+    dense_widths: tuple[int, ...] = (64, 64)
+    norm_groups: int = 0  # GroupNorm groups after each conv; 0 = no normalisation (never BatchNorm)
+    rotation_sincos: bool = True  # add sin/cos(pi * drotation) to the action features
+
+    def __post_init__(self) -> None:
+        if self.image_size < 16:
+            raise ValueError(f"image_size must be >= 16, got {self.image_size}")
+        if not self.tower_channels or not self.head_channels:
+            raise ValueError("tower_channels and head_channels need at least one entry each")
+        if self.merge_size < 2 or self.merge_size % 2:
+            raise ValueError(f"merge_size must be even and >= 2, got {self.merge_size}")
+        if self.image_size // (2 * self.first_pool_stride) < self.merge_size:
+            raise ValueError(
+                f"image_size {self.image_size} is too small for merge_size {self.merge_size} "
+                f"after the stride-2 conv and a pool of stride {self.first_pool_stride}"
+            )
+        widths = (*self.tower_channels, *self.head_channels)
+        if self.norm_groups and any(w % self.norm_groups for w in widths):
+            raise ValueError(f"every conv width {widths} must be divisible by norm_groups={self.norm_groups}")
+
+    @staticmethod
+    def for_image_size(image_size: int) -> QNetworkConfig:
+        """The default for 64x64; closer to QT-Opt's full widths (64 channels, six 5x5 convs) above 128."""
+        if image_size <= 128:
+            return QNetworkConfig(image_size=image_size)
+        return QNetworkConfig(
+            image_size=image_size,
+            tower_channels=(64,) * 7,
+            tower_kernel=5,
+            first_pool_stride=3,
+            merge_size=16,
+            head_channels=(64, 64, 64),
+            dense_widths=(64, 64),
+            norm_groups=8,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> QNetworkConfig:
+        known = {f.name for f in fields(QNetworkConfig)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown QNetworkConfig fields: {sorted(unknown)}")
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        return QNetworkConfig(**values)

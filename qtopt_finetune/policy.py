@@ -1,0 +1,125 @@
+"""A grasping policy: CEM over a checkpoint's Q-network, with optional exploration noise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from qtopt_finetune.cem import CEMConfig, cem_maximize
+from qtopt_finetune.checkpoint import load_checkpoint
+from qtopt_finetune.networks import QNetwork, QNetworkConfig
+from qtopt_finetune.spaces import ACTION_DIM, CONTINUOUS_DIM, STATE_DIM, Observation
+from qtopt_finetune.torch_batch import images_to_tensor
+
+
+@dataclass(frozen=True)
+class ExplorationConfig:
+    """epsilon: probability of a uniformly random action (continuous uniform in [-1, 1], binaries fair
+    coins); gaussian_std: noise added to the continuous part of CEM's action (then clipped)."""
+
+    epsilon: float = 0.0
+    gaussian_std: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.epsilon <= 1.0 or self.gaussian_std < 0.0:
+            raise ValueError(f"need 0 <= epsilon <= 1 and gaussian_std >= 0, got {self}")
+
+
+class CEMPolicy:
+    """act(observation) -> action (6,) float32: argmax_a Q(image, state, a) by CEM, plus exploration."""
+
+    def __init__(
+        self,
+        network: QNetwork,
+        cem: CEMConfig | None = None,
+        exploration: ExplorationConfig | None = None,
+        device: str | torch.device = "cpu",
+        checkpoint_id: str | None = None,
+    ) -> None:
+        self.device = torch.device(device)
+        self.network = network.to(self.device).eval()
+        self.cem = cem or CEMConfig()
+        self.exploration = exploration or ExplorationConfig()
+        self.checkpoint_id = checkpoint_id
+        self.image_size = network.config.image_size
+        self._generator = torch.Generator(device=self.device)
+        self._rng = np.random.default_rng()
+        self.reset()
+
+    @classmethod
+    def from_checkpoint(
+        cls,
+        path: str | Path,
+        device: str | torch.device = "cpu",
+        exploration: ExplorationConfig | float | None = None,
+        cem: CEMConfig | None = None,
+        seed: int | None = None,
+    ) -> CEMPolicy:
+        """Load the checkpoint's model (its sha256 checked; a bad hash raises CheckpointError).
+
+        `exploration` may be a float: epsilon of the epsilon-random action. `seed` seeds the first episode.
+        """
+        if isinstance(exploration, int | float):
+            exploration = ExplorationConfig(epsilon=float(exploration))
+        ckpt = load_checkpoint(path, parts=("model",))
+        network = QNetwork(QNetworkConfig.from_dict(ckpt.manifest["config"]["network"]))
+        network.load_state_dict(ckpt.parts["model"])
+        policy = cls(network, cem, exploration, device, checkpoint_id=ckpt.id)
+        policy.reset(seed)
+        return policy
+
+    def reset(self, seed: int | None = None) -> None:
+        """Start an episode; a seed makes CEM sampling and exploration reproducible."""
+        if seed is None:
+            self._generator.seed()
+            self._rng = np.random.default_rng()
+        else:
+            self._generator.manual_seed(seed)
+            self._rng = np.random.default_rng(seed)
+
+    def act(self, observation: Observation) -> np.ndarray:
+        return self.act_batch(observation.image[None], observation.state[None])[0]
+
+    def act_batch(self, images: np.ndarray, states: np.ndarray) -> np.ndarray:
+        """images uint8 (B, H, W, 3), states (B, STATE_DIM) -> actions float32 (B, ACTION_DIM)."""
+        if images.shape[1:3] != (self.image_size, self.image_size):
+            raise ValueError(
+                f"policy expects {self.image_size}x{self.image_size} images, got {images.shape[1:3]}"
+            )
+        if states.shape != (images.shape[0], STATE_DIM):
+            raise ValueError(f"states must be ({images.shape[0]}, {STATE_DIM}), got {states.shape}")
+        with torch.inference_mode():
+            image_t = images_to_tensor(images, self.device)
+            state_t = torch.as_tensor(states, dtype=torch.float32, device=self.device)
+            features = self.network.encode_image(image_t)
+
+            def score(actions: torch.Tensor) -> torch.Tensor:
+                return self.network.q_from_features(features, state_t, actions)
+
+            best = cem_maximize(
+                score, images.shape[0], self.cem, generator=self._generator, device=self.device
+            )
+            actions = best.action.cpu().numpy().astype(np.float32)
+        return self._explore(actions)
+
+    def _explore(self, actions: np.ndarray) -> np.ndarray:
+        b = actions.shape[0]
+        if self.exploration.gaussian_std > 0:
+            noise = self._rng.normal(0.0, self.exploration.gaussian_std, (b, CONTINUOUS_DIM))
+            actions[:, :CONTINUOUS_DIM] = np.clip(actions[:, :CONTINUOUS_DIM] + noise, -1.0, 1.0)
+        if self.exploration.epsilon > 0:
+            random_rows = np.asarray(self._rng.random(size=b)) < self.exploration.epsilon
+            n = int(random_rows.sum())
+            if n:
+                random_actions = np.concatenate(
+                    [
+                        self._rng.uniform(-1, 1, (n, CONTINUOUS_DIM)),
+                        self._rng.integers(0, 2, (n, ACTION_DIM - CONTINUOUS_DIM)),
+                    ],
+                    axis=1,
+                )
+                actions[random_rows] = random_actions
+        return actions.astype(np.float32)

@@ -1,0 +1,74 @@
+import pytest
+import torch
+
+from qtopt_finetune.networks import QNetwork, QNetworkConfig
+
+
+@pytest.fixture(scope="module")
+def net() -> QNetwork:
+    torch.manual_seed(0)
+    return QNetwork().eval()
+
+
+def test_default_shapes_at_64(net: QNetwork) -> None:
+    images = torch.rand(3, 3, 64, 64)
+    features = net.encode_image(images)
+    assert features.shape == (3, 32, 8, 8)
+    logits = net.q_from_features(features, torch.rand(3, 2), torch.rand(3, 5, 6) * 2 - 1)
+    assert logits.shape == (3, 5)
+    q = net.q_values(images, torch.rand(3, 2), torch.rand(3, 6))
+    assert q.shape == (3,) and bool(((q > 0) & (q < 1)).all())
+
+
+def test_broadcast_over_actions_matches_one_action_at_a_time(net: QNetwork) -> None:
+    images, state = torch.rand(2, 3, 64, 64), torch.rand(2, 2)
+    actions = torch.rand(2, 4, 6) * 2 - 1
+    with torch.no_grad():
+        together = net.q_from_features(net.encode_image(images), state, actions)
+        one_by_one = torch.stack([net(images, state, actions[:, i]) for i in range(4)], dim=1)
+    torch.testing.assert_close(together, one_by_one, rtol=1e-5, atol=1e-5)
+
+
+def test_a_state_scores_the_same_alone_or_in_a_batch(net: QNetwork) -> None:
+    """No BatchNorm: CEM's scores must not depend on which other states share the batch."""
+    images, state, action = torch.rand(4, 3, 64, 64), torch.rand(4, 2), torch.rand(4, 6)
+    with torch.no_grad():
+        batched = net(images, state, action)
+        alone = net(images[1:2], state[1:2], action[1:2])
+    torch.testing.assert_close(batched[1:2], alone, rtol=1e-5, atol=1e-5)
+    assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in net.modules())
+
+
+def test_module_structure_has_tower_merge_head(net: QNetwork) -> None:
+    names = {name for name, _ in net.named_children()}
+    assert names == {"tower", "merge", "head"}
+
+
+def test_config_round_trips_through_json_types() -> None:
+    config = QNetworkConfig(image_size=96, head_channels=(16, 16, 16))
+    data = config.to_dict()
+    data = {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}  # as JSON gives it back
+    assert QNetworkConfig.from_dict(data) == config
+    with pytest.raises(ValueError, match="unknown"):
+        QNetworkConfig.from_dict({**data, "width": 3})
+
+
+def test_larger_images_are_configurable() -> None:
+    config = QNetworkConfig.for_image_size(128)
+    net = QNetwork(QNetworkConfig(image_size=128, first_pool_stride=3, merge_size=8))
+    assert config.image_size == 128
+    assert net.encode_image(torch.rand(1, 3, 128, 128)).shape == (1, 32, 8, 8)
+    big = QNetworkConfig.for_image_size(472)
+    assert big.tower_channels == (64,) * 7 and big.merge_size == 16
+
+
+def test_wrong_image_size_is_refused(net: QNetwork) -> None:
+    with pytest.raises(ValueError, match="64, 64"):
+        net.encode_image(torch.rand(1, 3, 48, 48))
+
+
+def test_bad_configs_are_refused() -> None:
+    with pytest.raises(ValueError, match="norm_groups"):
+        QNetworkConfig(tower_channels=(30, 30), norm_groups=4)
+    with pytest.raises(ValueError, match="too small"):
+        QNetworkConfig(image_size=32, merge_size=16)

@@ -1,0 +1,108 @@
+import csv
+from pathlib import Path
+
+import pytest
+import torch
+
+from qtopt_finetune.checkpoint import read_manifest
+from qtopt_finetune.learner import Learner
+from qtopt_finetune.learner_config import LearnerConfig
+from qtopt_finetune.networks import QNetworkConfig
+from tests.qtopt_finetune.helpers import TINY, tiny_batches
+
+CONFIG = LearnerConfig(lr=1e-3, target_lag_steps=2, checkpoint_every=0, progress=False, tensorboard=False)
+
+
+def _assert_same_state(a: Learner, b: Learner) -> None:
+    for (name, x), (_, y) in zip(a.network.state_dict().items(), b.network.state_dict().items(), strict=True):
+        assert torch.equal(x, y), name
+    for net, sd in a.targets.state_dicts().items():
+        for key, tensor in sd.items():
+            assert torch.equal(tensor, b.targets.state_dicts()[net][key]), (net, key)
+    sa, sb = a.optimizer.state_dict(), b.optimizer.state_dict()
+    assert sa["param_groups"] == sb["param_groups"]
+    for pid, state in sa["state"].items():
+        for key, value in state.items():
+            assert torch.equal(value, sb["state"][pid][key]), (pid, key)
+
+
+def test_resume_continues_step_count_optimizer_and_targets_exactly(tmp_path: Path) -> None:
+    batches = tiny_batches()
+    straight = Learner(TINY, CONFIG)
+    straight.train(batches[:4], num_steps=4)
+
+    first = Learner(TINY, CONFIG)
+    first.train(batches[:2], num_steps=2)
+    path = first.save_checkpoint(tmp_path / "ck")
+    resumed = Learner.resume(path)
+    assert resumed.step == 2
+    _assert_same_state(first, resumed)
+    assert resumed.optimizer.state_dict()["state"][0]["step"].item() == 2.0
+    resumed.train(batches[2:4], num_steps=2)
+    assert resumed.step == 4
+    _assert_same_state(straight, resumed)  # as if never interrupted (RNG state restored too)
+
+
+def test_init_from_a_parent_starts_fresh_and_records_the_parent(tmp_path: Path) -> None:
+    parent = Learner(TINY, CONFIG)
+    parent.train(tiny_batches()[:2], num_steps=2)
+    parent_path = parent.save_checkpoint(tmp_path / "parent")
+    parent_id = read_manifest(parent_path)["id"]
+
+    child = Learner.init_from(parent_path, CONFIG, run_dir=tmp_path / "child", data_manifest={"target": "v1"})
+    assert child.step == 0 and child.parent_id == parent_id
+    assert child.optimizer.state_dict()["state"] == {}
+    for key, tensor in parent.network.state_dict().items():
+        assert torch.equal(tensor, child.network.state_dict()[key])
+        assert torch.equal(tensor, child.targets.target1.state_dict()[key])
+    child.train(tiny_batches(seed=1), num_steps=3)
+    child.close()
+    manifest = read_manifest(tmp_path / "child" / "checkpoints" / "step_00000003")
+    assert manifest["parent_id"] == parent_id and manifest["data_manifest"] == {"target": "v1"}
+    assert QNetworkConfig.from_dict(manifest["config"]["network"]) == TINY
+
+
+def test_periodic_checkpoints_metrics_csv_and_tensorboard(tmp_path: Path) -> None:
+    pytest.importorskip("tensorboard")
+    config = LearnerConfig(checkpoint_every=2, log_every=1, progress=False, tensorboard=True)
+    learner = Learner(TINY, config, run_dir=tmp_path)
+    learner.train(tiny_batches(), num_steps=5)
+    learner.close()
+    names = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
+    assert names == ["step_00000002", "step_00000004", "step_00000005"]
+    resumed = Learner.resume(tmp_path / "checkpoints" / "step_00000004")
+    assert resumed.run_dir == tmp_path and resumed.step == 4
+    with open(tmp_path / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["step"]) for r in rows] == [1, 2, 3, 4, 5]
+    for row in rows:
+        assert 0.0 <= float(row["q_min"]) <= float(row["q_mean"]) <= float(row["q_max"]) <= 1.0
+        assert float(row["loss"]) > 0 and float(row["lr"]) == config.lr and float(row["steps_per_s"]) > 0
+        assert 0.0 <= float(row["target_mean"]) <= 1.0
+    assert any((tmp_path / "tensorboard").iterdir())
+
+
+def test_on_step_callback_sees_every_step_and_can_stop(tmp_path: Path) -> None:
+    seen: list[tuple[int, float]] = []
+
+    def on_step(step: int, metrics: dict[str, float]) -> bool:
+        seen.append((step, metrics["loss"]))
+        return step == 3
+
+    learner = Learner(TINY, CONFIG)
+    learner.train(tiny_batches(), num_steps=10, on_step=on_step)
+    assert [s for s, _ in seen] == [1, 2, 3] and learner.step == 3
+
+
+def test_training_stops_when_the_stream_ends() -> None:
+    learner = Learner(TINY, CONFIG)
+    metrics = learner.train(tiny_batches()[:3], num_steps=100)
+    assert learner.step == 3 and set(metrics) >= {"loss", "q_mean", "q_min", "q_max", "target_mean", "lr"}
+
+
+def test_sgd_with_momentum_as_qtopt() -> None:
+    learner = Learner(TINY, LearnerConfig(optimizer="sgd", lr=0.01, progress=False, tensorboard=False))
+    assert isinstance(learner.optimizer, torch.optim.SGD)
+    assert learner.optimizer.param_groups[0]["momentum"] == 0.9
+    learner.train(tiny_batches()[:2], num_steps=2)
+    assert learner.step == 2
