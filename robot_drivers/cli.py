@@ -99,3 +99,50 @@ def collect_command(
             f"{summary.seconds:.1f} s: {summary.grasps_per_second:.2f} grasps/s, "
             f"success {summary.successes / summary.episodes:.3f}"
         )
+
+
+def eval_command(
+    checkpoint: Path = typer.Option(..., "--checkpoint", help="checkpoint folder of the policy"),
+    variation: str = typer.Option("base", help="variation to evaluate on"),
+    objects: str = typer.Option("test", help="object split: test (unseen), train or all"),
+    episodes: int = typer.Option(200, min=1, help="evaluation episodes"),
+    workers: int = typer.Option(2, min=1, help="parallel processes"),
+    seed: int = typer.Option(1_000_000, help="seed of episode 0 (episode i uses seed + i)"),
+    json_out: bool = typer.Option(False, "--json", help="print a JSON object"),
+) -> None:
+    """Evaluate a checkpoint's greedy CEM policy in the sim; print success with its 95% Wilson interval."""
+    import json
+
+    from qtopt_finetune.stats import success_rate
+    from robot_drivers.runner import CollectJob, collect
+
+    if not checkpoint.is_dir():
+        raise typer.BadParameter(f"no checkpoint folder at {checkpoint}", param_hint="--checkpoint")
+    try:
+        job = CollectJob(
+            None, episodes, variation, str(checkpoint), workers=workers, seed=seed, objects=objects
+        )
+        job.world_config()
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    summary = collect(job, show_progress=not json_out)
+    rate = success_rate(summary.successes, summary.episodes)
+    if json_out:
+        typer.echo(
+            json.dumps(
+                {
+                    "checkpoint": str(checkpoint),
+                    "variation": variation,
+                    "objects": objects,
+                    "success_rate": rate.rate,
+                    "ci_low": rate.low,
+                    "ci_high": rate.high,
+                    "episodes": rate.episodes,
+                    "successes": rate.successes,
+                    "seed": seed,
+                    "seconds": round(summary.seconds, 1),
+                }
+            )
+        )
+    else:
+        typer.echo(f"{checkpoint} on {variation} ({objects} objects): success {rate}")

@@ -137,8 +137,9 @@ class Scene:
     def _create_object(
         self, index: int, scale: float, position: tuple[float, float, float], orientation: Sequence[float]
     ) -> int:
-        """One procedural object as its URDF describes it (0.1 kg, friction 1, its mesh and colour; inertia
-        from the shape), with a collision hull of at most HULL_DIRECTIONS vertices (objects.collision_hull)."""
+        """One procedural object as its URDF describes it (0.1 kg, friction 1, its mesh and colour;
+        inertia from the shape), with a collision hull of at most HULL_DIRECTIONS vertices (see
+        objects.collision_hull)."""
         c = self.client
         if (index, scale) not in self._shapes:  # shapes are built once per object and reused (no leak)
             collision = p.createCollisionShape(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from robot_drivers.cli import collect_command, run_tour, sim_app
+from robot_drivers.cli import collect_command, eval_command, run_tour, sim_app
+from services.cli.learn import pretrain_command
 
 app = typer.Typer(help="QT-Opt grasping: simulate, collect, learn, adapt and serve.", no_args_is_help=True)
 app.add_typer(sim_app, name="sim")
 app.command("collect")(collect_command)
+app.command("eval")(eval_command)
+app.command("pretrain")(pretrain_command)
 app.command("run", help="The main job on embedded defaults (for now: a tour of the simulated robots).")(
     run_tour
 )

@@ -1,0 +1,91 @@
+"""Offline pretraining: a Q-network trained from scratch (or continued) on one or more grasp logs.
+
+The learner sees batches from a MixedSampler over the logs (weights fix each log's share of every batch).
+Periodic checkpoints and metrics go to `run_dir`; the final checkpoint to `out`. A run whose `run_dir`
+already holds checkpoints resumes from the newest: the step counter goes on, nothing is retrained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qtopt_finetune.grasp_log import GraspLogReader, MixedSampler
+from qtopt_finetune.learner import Learner, StepCallback
+from qtopt_finetune.learner_config import LearnerConfig
+from qtopt_finetune.networks import QNetworkConfig
+
+
+@dataclass(frozen=True)
+class PretrainJob:
+    logs: Sequence[str]
+    steps: int
+    out: str
+    run_dir: str
+    weights: Sequence[float] | None = None  # share of each log in a batch; default equal
+    batch_size: int = 64
+    seed: int = 0
+    network: QNetworkConfig = field(default_factory=QNetworkConfig)
+    learner: LearnerConfig = field(default_factory=LearnerConfig)
+
+    def __post_init__(self) -> None:
+        if not self.logs:
+            raise ValueError("pretrain: give at least one grasp log")
+        if self.steps < 1 or self.batch_size < 1:
+            raise ValueError(
+                f"pretrain: steps and batch_size must be >= 1, got {self.steps}, {self.batch_size}"
+            )
+        if self.weights is not None and len(self.weights) != len(self.logs):
+            raise ValueError(f"pretrain: {len(self.weights)} weights for {len(self.logs)} logs")
+
+
+def data_manifest(readers: Sequence[GraspLogReader], weights: Sequence[float]) -> dict[str, Any]:
+    """What the checkpoint was trained on: each log's path, size and share of a batch."""
+    return {
+        "logs": [
+            {"path": str(r.root), "episodes": r.num_episodes, "transitions": r.num_transitions, "weight": w}
+            for r, w in zip(readers, weights, strict=True)
+        ]
+    }
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    found = sorted((run_dir / "checkpoints").glob("step_*"))
+    return found[-1] if found else None
+
+
+def make_learner(job: PretrainJob, manifest: dict[str, Any], parent: str | None = None) -> Learner:
+    run_dir = Path(job.run_dir)
+    resume_from = latest_checkpoint(run_dir)
+    if resume_from is not None:
+        return Learner.resume(resume_from, run_dir)
+    if parent is not None:
+        return Learner.init_from(parent, job.learner, run_dir, data_manifest=manifest)
+    return Learner(job.network, job.learner, run_dir, data_manifest=manifest)
+
+
+def pretrain(job: PretrainJob, on_step: StepCallback | None = None, parent: str | None = None) -> Path:
+    """Train for `job.steps` steps in all (a resumed run trains only the rest); returns the checkpoint."""
+    weights = list(job.weights) if job.weights is not None else [1.0 / len(job.logs)] * len(job.logs)
+    readers = [GraspLogReader(path) for path in job.logs]
+    for reader in readers:
+        if reader.num_transitions == 0:
+            raise ValueError(f"pretrain: the grasp log at {reader.root} holds no transitions")
+    learner = make_learner(job, data_manifest(readers, weights), parent)
+    remaining = job.steps - learner.step
+    try:
+        if remaining > 0:
+            with MixedSampler(
+                list(zip(readers, weights, strict=True)),
+                job.batch_size,
+                seed=job.seed + learner.step,
+                prefetch=4,
+            ) as sampler:
+                learner.train(sampler, remaining, on_step=on_step)
+        return learner.save_checkpoint(job.out)
+    finally:
+        learner.close()
+        for reader in readers:
+            reader.close()

@@ -1,0 +1,151 @@
+"""The episode runner: any robot x any policy -> episodes in a grasp log, in parallel over processes.
+
+A robot here is anything with the GraspWorld interface (`reset(seed)`, `step(action)`); the PyBullet world
+now, the ROS 2 bridge later. Worker k runs episodes k, k+K, k+2K, ... with episode seed `seed + index`, so
+a collection is reproducible whatever the number of workers, and each worker writes through its own
+GraspLogWriter (writers never share a file).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from qtopt_finetune.grasp_log import EpisodeMeta, GraspLogWriter, Step
+from robot_drivers.policies.base import Policy
+from robot_drivers.policies.factory import make_policy, policy_id
+from robot_drivers.policies.scripted import DEFAULT_NOISE
+from robot_drivers.sim.config import WorldConfig
+from robot_drivers.sim.world import GraspWorld
+
+
+@dataclass(frozen=True)
+class CollectJob:
+    out: str | None  # grasp log folder; None runs the episodes without logging them (evaluation)
+    episodes: int
+    variation: str = "base"
+    policy: str = "scripted"
+    noise: float = DEFAULT_NOISE
+    exploration: float = 0.0  # for checkpoint policies: probability of a random action
+    workers: int = 1
+    seed: int = 0
+    objects: str = "train"
+    image_size: int = 64
+    image_format: str = "jpeg"
+    robot: str = "sim-0"
+
+    def world_config(self) -> WorldConfig:
+        return replace(
+            WorldConfig(),
+            variation=self.variation,
+            objects=self.objects,  # type: ignore[arg-type]
+            image_size=self.image_size,
+        )
+
+
+@dataclass(frozen=True)
+class CollectSummary:
+    episodes: int
+    successes: int
+    transitions: int
+    seconds: float
+
+    @property
+    def grasps_per_second(self) -> float:
+        return self.episodes / self.seconds if self.seconds > 0 else 0.0
+
+
+def run_episode(world: GraspWorld, policy: Policy, seed: int) -> tuple[list[Step], bool, float]:
+    """One episode; returns its steps (observation before each action), success and start time."""
+    start = time.time()
+    obs, _ = world.reset(seed=seed)
+    policy.reset(seed=seed)
+    steps: list[Step] = []
+    done, info = False, dict[str, Any]()
+    while not done:
+        action = policy.act(obs)
+        next_obs, reward, done, _, info = world.step(action)
+        steps.append(Step(image=obs.image, state=obs.state, action=action, reward=reward, done=done))
+        obs = next_obs
+    return steps, bool(info["success"]), start
+
+
+def _worker(job: CollectJob, worker: int, progress: Any) -> tuple[int, int, int]:
+    """Run this worker's share of the episodes; returns (episodes, successes, transitions)."""
+    world = GraspWorld(job.world_config())
+    policy = make_policy(
+        job.policy, world, seed=job.seed + worker, noise=job.noise, exploration=job.exploration
+    )
+    pid = policy_id(job.policy, job.noise)
+    done = successes = transitions = 0
+    writer = GraspLogWriter(job.out, image_format=job.image_format) if job.out else None
+    try:
+        for index in range(worker, job.episodes, job.workers):
+            steps, success, start = run_episode(world, policy, job.seed + index)
+            if writer is not None:
+                meta = EpisodeMeta(
+                    robot=job.robot,
+                    variation=job.variation,
+                    policy_id=pid,
+                    source="sim",
+                    start_time=start,
+                    success=success,
+                )
+                writer.add_episode(steps, meta)
+            done, successes, transitions = done + 1, successes + success, transitions + len(steps)
+            progress.put((1, int(success)))
+    finally:
+        if writer is not None:
+            writer.close()
+    world.close()
+    return done, successes, transitions
+
+
+def collect(job: CollectJob, show_progress: bool = True) -> CollectSummary:
+    """Collect `job.episodes` episodes into the grasp log at `job.out`."""
+    if job.episodes < 1 or job.workers < 1:
+        raise ValueError(f"collect: episodes and workers must be >= 1, got {job.episodes} and {job.workers}")
+    job.world_config()  # validate before starting any process
+    if job.out:
+        Path(job.out).mkdir(parents=True, exist_ok=True)
+    workers = min(job.workers, job.episodes)
+    job = replace(job, workers=workers)
+    start = time.perf_counter()
+    ctx = mp.get_context("spawn")
+    with ctx.Manager() as manager:
+        progress = manager.Queue()
+        with ctx.Pool(workers) as pool:
+            pending = pool.starmap_async(_worker, [(job, k, progress) for k in range(workers)])
+            desc = f"{'collect' if job.out else 'evaluate'} {job.variation}"
+            with tqdm(
+                total=job.episodes, desc=desc, unit="grasp", disable=not show_progress, mininterval=1.0
+            ) as bar:
+                finished = successes = 0
+                while not pending.ready() or not progress.empty():
+                    try:
+                        n, s = progress.get(timeout=0.5)
+                    except queue.Empty:
+                        continue
+                    finished, successes = finished + n, successes + s
+                    bar.update(n)
+                    bar.set_postfix(success=f"{successes / finished:.2f}", refresh=False)
+            results = pending.get()
+    episodes, successes, transitions = (sum(r[i] for r in results) for i in range(3))
+    return CollectSummary(episodes, successes, transitions, time.perf_counter() - start)
+
+
+def summary_dict(job: CollectJob, summary: CollectSummary) -> dict[str, Any]:
+    return {
+        "job": asdict(job),
+        "episodes": summary.episodes,
+        "successes": summary.successes,
+        "transitions": summary.transitions,
+        "seconds": round(summary.seconds, 2),
+        "grasps_per_second": round(summary.grasps_per_second, 3),
+    }

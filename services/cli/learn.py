@@ -1,0 +1,63 @@
+"""`qtopt pretrain`: train a Q-network offline on grasp logs, optionally evaluating as it goes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def pretrain_command(
+    log: list[Path] = typer.Option(..., "--log", help="grasp log folder (repeat for several)"),
+    steps: int = typer.Option(..., min=1, help="training steps in all (a resumed run trains the rest)"),
+    out: Path = typer.Option(..., "--out", help="folder for the final checkpoint (must not exist)"),
+    run_dir: Path = typer.Option(None, help="metrics and periodic checkpoints (default runs/pretrain/NAME)"),
+    weight: list[float] = typer.Option(None, "--weight", help="share of each log in a batch"),
+    batch_size: int = typer.Option(64, min=1),
+    lr: float = typer.Option(1e-4, min=0.0),
+    seed: int = typer.Option(0),
+    checkpoint_every: int = typer.Option(1000, min=0, help="steps between periodic checkpoints"),
+    eval_every: int = typer.Option(0, min=0, help="evaluate every N steps in the sim (0: never)"),
+    eval_episodes: int = typer.Option(100, min=1),
+    eval_objects: str = typer.Option("test"),
+    workers: int = typer.Option(2, min=1, help="processes for evaluation"),
+) -> None:
+    """Pretrain a QT-Opt Q-network on grasp logs; writes a safetensors + JSON checkpoint."""
+    from qtopt_finetune.learner_config import LearnerConfig
+    from qtopt_finetune.pretrain import PretrainJob, pretrain
+    from robot_drivers.evaluation import LearningCurve
+
+    if out.exists():
+        raise typer.BadParameter(f"{out} exists; checkpoints are never overwritten", param_hint="--out")
+    missing = [str(p) for p in log if not (p / "meta" / "info.json").exists()]
+    if missing:
+        raise typer.BadParameter(
+            f"not a grasp log (no meta/info.json): {', '.join(missing)}", param_hint="--log"
+        )
+    run = run_dir or Path("runs/pretrain") / out.name
+    every = eval_every if eval_every else 0
+    learner = LearnerConfig(lr=lr, seed=seed, checkpoint_every=every or checkpoint_every)
+    try:
+        job = PretrainJob(
+            [str(p) for p in log],
+            steps,
+            str(out),
+            str(run),
+            weight or None,
+            batch_size,
+            seed,
+            learner=learner,
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    from qtopt_finetune.grasp_log import GraspLogReader
+
+    grasps = sum(GraspLogReader(p).num_episodes for p in log)
+    curve = LearningCurve(
+        run, every, eval_episodes, objects=eval_objects, workers=workers, grasps_in_log=grasps
+    )
+    path = pretrain(job, on_step=curve if every else None)
+    plot = curve.plot()
+    typer.echo(f"checkpoint: {path}")
+    if plot:
+        typer.echo(f"learning curve: {plot} ({curve.csv_path})")
