@@ -2,7 +2,8 @@
 
 The split is fixed and is the one PyBullet's own KukaDiverseObjectEnv uses, so results compare with the
 field: **test** objects are those whose index ends in 0 (000, 010, ..., 990: 100 objects); **train**
-objects are all the others (900 objects). The two sets are disjoint by construction.
+objects are all the others. The two sets are disjoint by construction. Object 168 is left out of both: its
+mesh in pybullet_data has only NaN vertices (it falls through the floor), so there are 899 train objects.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ import pybullet_data
 
 ObjectSplit = Literal["train", "test", "all"]
 NUM_OBJECTS = 1000
+BROKEN_OBJECTS = frozenset({168})  # meshes without a single finite vertex
 
 
 def object_indices(split: ObjectSplit) -> list[int]:
     if split == "train":
-        return [i for i in range(NUM_OBJECTS) if i % 10 != 0]
+        return [i for i in range(NUM_OBJECTS) if i % 10 != 0 and i not in BROKEN_OBJECTS]
     if split == "test":
-        return [i for i in range(NUM_OBJECTS) if i % 10 == 0]
+        return [i for i in range(NUM_OBJECTS) if i % 10 == 0 and i not in BROKEN_OBJECTS]
     if split == "all":
-        return list(range(NUM_OBJECTS))
+        return [i for i in range(NUM_OBJECTS) if i not in BROKEN_OBJECTS]
     raise ValueError(f"objects: unknown split {split!r}; expected 'train', 'test' or 'all'")
 
 
