@@ -41,6 +41,33 @@ def show(
         typer.echo(path)
 
 
+@sim_app.command("scripted")
+def scripted(
+    variation: str = typer.Option("base", help="variation to grasp in"),
+    noise: float = typer.Option(1.0, min=0.0, help="scripted policy noise (0 = near perfect)"),
+    episodes: int = typer.Option(200, min=1),
+    objects: str = typer.Option("train", help="object split: train, test or all"),
+    workers: int = typer.Option(2, min=1),
+    seed: int = typer.Option(0, help="seed of episode 0; episode i uses seed + i"),
+) -> None:
+    """Success of the scripted grasper (privileged poses), with its 95% Wilson interval."""
+    from qtopt_finetune.stats import success_rate
+    from robot_drivers.runner import CollectJob, collect
+
+    try:
+        job = CollectJob(
+            None, episodes, variation, "scripted", noise, workers=workers, seed=seed, objects=objects
+        )
+        job.world_config()
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    summary = collect(job)
+    typer.echo(
+        f"scripted (noise {noise:g}) on {variation}, {objects} objects: "
+        f"success {success_rate(summary.successes, summary.episodes)}"
+    )
+
+
 def run_tour(
     episodes: int = typer.Option(20, min=1, help="episodes per variation"),
     out: Path = typer.Option(Path("runs/tour"), help="folder for contact sheets"),
