@@ -36,7 +36,7 @@ typecheck: install
 # which builds only with setuptools<81).
 bench-deps: install
 	$(BIN)/python -m pip install --quiet 'setuptools<81' wheel
-	$(BIN)/python -m pip install --quiet --no-build-isolation '.[bench]'
+	$(BIN)/python -m pip install --quiet --no-build-isolation -e '.[bench]'
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache

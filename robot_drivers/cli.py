@@ -85,7 +85,9 @@ def collect_command(
     variation: str = typer.Option("base", help="variation, e.g. 'base' or 'checkerboard+harsh_lighting'"),
     policy: str = typer.Option("scripted", help="'scripted', 'random', or a checkpoint folder"),
     noise: float = typer.Option(1.0, min=0.0, help="scripted policy noise (0 = near perfect)"),
-    exploration: float = typer.Option(0.0, min=0.0, max=1.0, help="checkpoint policy: random-action rate"),
+    exploration: float = typer.Option(
+        0.0, min=0.0, max=1.0, help="probability of a random action per step (scripted or checkpoint policy)"
+    ),
     workers: int = typer.Option(2, min=1, help="parallel processes"),
     seed: int = typer.Option(0, help="seed of episode 0; episode i uses seed + i"),
     objects: str = typer.Option("train", help="object split: train, test or all"),

@@ -32,7 +32,7 @@ class CollectJob:
     variation: str = "base"
     policy: str = "scripted"
     noise: float = DEFAULT_NOISE
-    exploration: float = 0.0  # for checkpoint policies: probability of a random action
+    exploration: float = 0.0  # probability of a uniformly random action at each step (scripted or checkpoint)
     workers: int = 1
     seed: int = 0
     objects: str = "train"
@@ -82,7 +82,7 @@ def _worker(job: CollectJob, worker: int, progress: Any) -> tuple[int, int, int]
     policy = make_policy(
         job.policy, world, seed=job.seed + worker, noise=job.noise, exploration=job.exploration
     )
-    pid = policy_id(job.policy, job.noise)
+    pid = policy_id(job.policy, job.noise, job.exploration)
     done = successes = transitions = 0
     writer = GraspLogWriter(job.out, image_format=job.image_format) if job.out else None
     try:

@@ -33,6 +33,9 @@ class ActionStateMerge(nn.Module):
         n_action_features = ACTION_DIM + (2 if config.rotation_sincos else 0)
         self.action_dense = nn.Linear(n_action_features, channels)
         self.state_dense = nn.Linear(STATE_DIM, channels)
+        self.state_scale: torch.Tensor
+        scale = torch.tensor(config.state_scale, dtype=torch.float32)
+        self.register_buffer("state_scale", scale, persistent=False)
 
     def context(self, state: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
         """state (B, STATE_DIM), actions (B, N, ACTION_DIM) -> (B, N, C)."""
@@ -41,7 +44,7 @@ class ActionStateMerge(nn.Module):
                 f"actions must be (B, N, {ACTION_DIM}) with B={state.shape[0]}, got {tuple(actions.shape)}"
             )
         embedded_actions = self.action_dense(action_features(actions, self.rotation_sincos))
-        return embedded_actions + self.state_dense(state)[:, None, :]
+        return embedded_actions + self.state_dense(state * self.state_scale)[:, None, :]
 
     def forward(self, features: torch.Tensor, state: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
         """features (B, C, h, w) -> merged (B * N, C, h, w)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from qtopt_finetune.spaces import STATE_DIM, STATE_NAMES
+
 
 @dataclass(frozen=True)
 class QNetworkConfig:
@@ -30,6 +32,9 @@ class QNetworkConfig:
     dense_widths: tuple[int, ...] = (64, 64)
     norm_groups: int = 0  # GroupNorm groups after each conv; 0 = no normalisation (never BatchNorm)
     rotation_sincos: bool = True  # add sin/cos(pi * drotation) to the action features
+    # The state is multiplied by this before its dense layer, so each entry is O(1): gripper closed (0/1)
+    # and gripper height (metres, 0-0.3, so x10). Unscaled, the height barely moved its weights.
+    state_scale: tuple[float, ...] = (1.0, 10.0)
 
     def __post_init__(self) -> None:
         if self.image_size < 16:
@@ -43,6 +48,8 @@ class QNetworkConfig:
                 f"image_size {self.image_size} is too small for merge_size {self.merge_size} "
                 f"after the stride-2 conv and a pool of stride {self.first_pool_stride}"
             )
+        if len(self.state_scale) != STATE_DIM:
+            raise ValueError(f"state_scale needs {STATE_DIM} entries {STATE_NAMES}, got {self.state_scale}")
         widths = (*self.tower_channels, *self.head_channels)
         if self.norm_groups and any(w % self.norm_groups for w in widths):
             raise ValueError(f"every conv width {widths} must be divisible by norm_groups={self.norm_groups}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from robot_drivers.policies.base import Policy
+from robot_drivers.policies.epsilon_random import EpsilonRandomPolicy
 from robot_drivers.policies.random_policy import RandomPolicy
 from robot_drivers.policies.scripted import DEFAULT_NOISE, ScriptedGraspPolicy
 from robot_drivers.sim.world import GraspWorld
@@ -12,10 +13,11 @@ from robot_drivers.sim.world import GraspWorld
 POLICY_SPECS = "'scripted', 'random', or a checkpoint folder"
 
 
-def policy_id(spec: str, noise: float = DEFAULT_NOISE) -> str:
+def policy_id(spec: str, noise: float = DEFAULT_NOISE, exploration: float = 0.0) -> str:
     """The id recorded in the grasp log for episodes of this policy."""
     if spec == "scripted":
-        return f"scripted(noise={noise:g})"
+        explore = f", epsilon={exploration:g}" if exploration else ""
+        return f"scripted(noise={noise:g}{explore})"
     if spec == "random":
         return "random"
     from qtopt_finetune.checkpoint import read_manifest
@@ -31,7 +33,8 @@ def make_policy(
     exploration: float = 0.0,
 ) -> Policy:
     if spec == "scripted":
-        return ScriptedGraspPolicy(world, noise=noise, seed=seed)
+        scripted = ScriptedGraspPolicy(world, noise=noise, seed=seed)
+        return EpsilonRandomPolicy(scripted, exploration, seed) if exploration else scripted
     if spec == "random":
         return RandomPolicy(seed=seed)
     path = Path(spec)

@@ -14,7 +14,9 @@ def test_policy_learns_to_move_towards_the_bright_blob() -> None:
     # success iff the action's dx sign points to the half of the 64x64 image with the bright blob
     learner = Learner(config=LearnerConfig(lr=3e-4, checkpoint_every=0, progress=False, tensorboard=False))
     start = time.perf_counter()
-    learner.train(blob_batches(batch_size=32, size=64, seed=1), num_steps=300)
+    # The loss sits on a plateau near log(2) for the first ~300 steps (the random state input, scaled as
+    # the default network scales the gripper height, is noise until the image features form).
+    learner.train(blob_batches(batch_size=32, size=64, seed=1), num_steps=500)
     elapsed = time.perf_counter() - start
     policy = CEMPolicy(learner.network)
     policy.reset(seed=0)

@@ -72,3 +72,22 @@ def test_bad_configs_are_refused() -> None:
         QNetworkConfig(tower_channels=(30, 30), norm_groups=4)
     with pytest.raises(ValueError, match="too small"):
         QNetworkConfig(image_size=32, merge_size=16)
+    with pytest.raises(ValueError, match="state_scale"):
+        QNetworkConfig(state_scale=(1.0,))
+
+
+def test_state_is_scaled_before_its_embedding() -> None:
+    """Scaling the height input by k is the same as scaling the state_dense weights' height column by k."""
+    torch.manual_seed(0)
+    scaled = QNetwork(QNetworkConfig(state_scale=(1.0, 10.0))).eval()
+    plain = QNetwork(QNetworkConfig(state_scale=(1.0, 1.0))).eval()
+    plain.load_state_dict(scaled.state_dict())
+    image = torch.rand(2, 3, 64, 64)
+    state = torch.tensor([[0.0, 0.05], [1.0, 0.2]])
+    actions = torch.rand(2, 3, 6)
+    with torch.no_grad():
+        q_scaled = scaled.q_from_features(scaled.encode_image(image), state, actions)
+        q_plain = plain.q_from_features(plain.encode_image(image), state * torch.tensor([1.0, 10.0]), actions)
+        q_unscaled = plain.q_from_features(plain.encode_image(image), state, actions)
+    torch.testing.assert_close(q_scaled, q_plain)
+    assert not torch.allclose(q_scaled, q_unscaled)

@@ -3,6 +3,8 @@ import pytest
 
 from qtopt_finetune.spaces import ACTION_DIM, Observation
 from robot_drivers.policies import RandomPolicy, ScriptedGraspPolicy
+from robot_drivers.policies.epsilon_random import EpsilonRandomPolicy
+from robot_drivers.policies.factory import policy_id
 from robot_drivers.policies.scripted import plan_grasp
 from robot_drivers.sim import GraspWorld
 
@@ -36,3 +38,45 @@ def test_grasp_plan_crosses_the_narrow_side() -> None:
     width = np.ptp(obj.footprint @ close_axis)
     assert width <= np.ptp(obj.footprint @ along_axis) + 1e-9
     assert np.linalg.norm(point[:2] - obj.footprint.mean(axis=0)) < 0.05
+
+
+class _Constant:
+    """A policy that always returns the same action and counts its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def reset(self, seed: int | None = None) -> None:
+        pass
+
+    def act(self, observation: Observation) -> np.ndarray:
+        self.calls += 1
+        return np.zeros(ACTION_DIM, dtype=np.float32)
+
+
+def _observation() -> Observation:
+    return Observation(np.zeros((64, 64, 3), np.uint8), False, 0.2)
+
+
+def test_epsilon_random_replaces_about_epsilon_of_the_actions() -> None:
+    inner = _Constant()
+    policy = EpsilonRandomPolicy(inner, epsilon=0.3, seed=0)
+    policy.reset(seed=5)
+    actions = np.stack([policy.act(_observation()) for _ in range(2000)])
+    replaced = np.any(actions != 0.0, axis=1).mean()
+    assert 0.25 < replaced < 0.35
+    assert inner.calls == 2000  # the wrapped policy is asked every step, so its own state moves on
+    assert np.all(np.abs(actions[:, :4]) <= 1.0)
+    policy.reset(seed=5)
+    again = np.stack([policy.act(_observation()) for _ in range(2000)])
+    np.testing.assert_array_equal(actions, again)
+
+
+def test_epsilon_random_refuses_a_bad_epsilon() -> None:
+    with pytest.raises(ValueError, match="epsilon"):
+        EpsilonRandomPolicy(_Constant(), epsilon=1.5)
+
+
+def test_scripted_collection_with_exploration_is_named_in_the_log() -> None:
+    assert policy_id("scripted", 1.0, 0.2) == "scripted(noise=1, epsilon=0.2)"
+    assert policy_id("scripted", 1.0) == "scripted(noise=1)"
