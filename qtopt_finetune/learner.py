@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -154,25 +155,36 @@ class Learner:
 
     # ----- training -----
 
-    def train_step(self, batch: TransitionBatch) -> dict[str, float]:
-        """One gradient step on one batch; returns loss, Q mean/min/max, target mean and lr."""
+    def train_step(
+        self, batch: TransitionBatch, targets: np.ndarray | torch.Tensor | None = None
+    ) -> dict[str, float]:
+        """One gradient step on one batch; returns loss, Q mean/min/max, target mean and lr.
+
+        `targets` (B,): Bellman targets computed elsewhere (a distributed Bellman updater); without them
+        the learner computes them itself from its lagged target networks at the augmented next image.
+        """
         tb = TorchTransitionBatch.from_numpy(batch, self.device)
         image, next_image = augment_pair(
             tb.image, tb.next_image, self.config.augment, self.generators["augment"]
         )
-        targets = compute_bellman_targets(
-            self.targets.target1,
-            self.targets.target2,
-            tb.reward,
-            tb.done,
-            next_image,
-            tb.next_state,
-            self.config.bellman,
-            self.generators["cem"],
-        )
+        if targets is None:
+            target = compute_bellman_targets(
+                self.targets.target1,
+                self.targets.target2,
+                tb.reward,
+                tb.done,
+                next_image,
+                tb.next_state,
+                self.config.bellman,
+                self.generators["cem"],
+            ).target
+        else:
+            target = torch.as_tensor(targets, dtype=torch.float32).to(self.device)
+            if target.shape != tb.reward.shape:
+                raise ValueError(f"targets: shape {tuple(target.shape)}, expected {tuple(tb.reward.shape)}")
         self.network.train()
         logits = self.network(image, tb.state, tb.action)
-        loss = log_loss(logits, targets.target)
+        loss = log_loss(logits, target)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.config.grad_clip_norm is not None:
@@ -181,9 +193,22 @@ class Learner:
         self.step += 1
         self.targets.update(self.network, self.step)
         q = torch.sigmoid(logits.detach())
-        stats = torch.stack([loss.detach(), q.mean(), q.min(), q.max(), targets.target.mean()]).tolist()
+        stats = torch.stack([loss.detach(), q.mean(), q.min(), q.max(), target.mean()]).tolist()
         names = ("loss", "q_mean", "q_min", "q_max", "target_mean")
         return {**dict(zip(names, stats, strict=True)), "lr": float(self.optimizer.param_groups[0]["lr"])}
+
+    def after_step(self, metrics: dict[str, float]) -> tuple[bool, bool]:
+        """Log every `log_every` and checkpoint every `checkpoint_every` steps -> (logged, checkpointed)."""
+        if self.run_dir is not None and self._metrics_log is None:
+            self._metrics_log = MetricsLog(self.run_dir, tensorboard=self.config.tensorboard)
+        logged = self.step % self.config.log_every == 0
+        if logged and self._metrics_log is not None:
+            self._metrics_log.write(self.step, metrics)
+        every = self.config.checkpoint_every
+        saved = self.run_dir is not None and every > 0 and self.step % every == 0
+        if saved:
+            self.save_checkpoint()
+        return logged, saved
 
     def train(
         self,
@@ -196,8 +221,6 @@ class Learner:
         Logs every `log_every` steps, checkpoints every `checkpoint_every` steps and at the end (both need
         a run_dir). Returns the last step's metrics.
         """
-        if self.run_dir is not None and self._metrics_log is None:
-            self._metrics_log = MetricsLog(self.run_dir, tensorboard=self.config.tensorboard)
         metrics: dict[str, float] = {}
         last_saved = -1
         window_start, window_steps = time.perf_counter(), 0
@@ -211,18 +234,11 @@ class Learner:
                 window_steps += 1
                 elapsed = time.perf_counter() - window_start
                 metrics["steps_per_s"] = window_steps / elapsed if elapsed > 0 else 0.0
-                if self.step % self.config.log_every == 0:
-                    if self._metrics_log is not None:
-                        self._metrics_log.write(self.step, metrics)
+                logged, saved = self.after_step(metrics)
+                if logged:
                     bar.set_postfix(loss=f"{metrics['loss']:.4f}", q=f"{metrics['q_mean']:.3f}")
                     window_start, window_steps = time.perf_counter(), 0
-                if (
-                    self.run_dir is not None
-                    and self.config.checkpoint_every
-                    and (self.step % self.config.checkpoint_every == 0)
-                ):
-                    self.save_checkpoint()
-                    last_saved = self.step
+                last_saved = self.step if saved else last_saved
                 bar.update(1)
                 if on_step is not None and on_step(self.step, metrics):
                     break
