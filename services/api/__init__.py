@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): ingest, queries, lineage, promotion, champion download, adaptation jobs, keys."""

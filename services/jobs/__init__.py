@@ -1,0 +1,1 @@
+"""Adaptation jobs: the pipeline protocol the service calls, the sim pipeline, and where jobs run."""
