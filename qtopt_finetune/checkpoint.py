@@ -137,6 +137,24 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     return manifest
 
 
+def record_metrics(path: str | Path, metrics: dict[str, Any]) -> dict[str, Any]:
+    """Merge `metrics` (JSON values, e.g. evaluation results) into the checkpoint's manifest, atomically.
+
+    The weights and their hashes are untouched; a crash leaves the old manifest or the new one, never half.
+    """
+    folder = Path(path)
+    manifest = read_manifest(folder)
+    manifest["metrics"] = {**manifest.get("metrics", {}), **metrics}
+    tmp = folder / f".{MANIFEST}.tmp-{uuid.uuid4().hex[:12]}"
+    try:
+        _write_bytes(tmp, json.dumps(manifest, indent=2, sort_keys=True).encode())
+        os.replace(tmp, folder / MANIFEST)
+        _fsync_dir(folder)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return manifest
+
+
 def _read_verified(folder: Path, file_name: str, expected: str) -> bytes:
     file_path = folder / file_name
     if not file_path.is_file():

@@ -1,0 +1,46 @@
+"""The adaptation recipe's settings ("Never Stop Learning": fine-tune on a 50/50 base/target mix)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+AdaptationMode = Literal["full", "adapters"]
+
+
+@dataclass(frozen=True)
+class AdaptationConfig:
+    """grasps: exploration grasps the parent makes on the target variation; steps and lr: the child's
+    fine-tuning (a small learning rate: the child starts from a working policy); base_weight: the base log's
+    share of every batch (the rest is the target log); exploration: the parent's random-action rate while
+    it collects; mode: "full" fine-tunes every weight, "adapters" trains small adapters on a frozen parent.
+    """
+
+    grasps: int = 800
+    steps: int = 2000
+    lr: float = 1e-4
+    batch_size: int = 64
+    base_weight: float = 0.5
+    exploration: float = 0.1
+    mode: AdaptationMode = "full"
+    seed: int = 0
+    eval_episodes: int = 100
+
+    def __post_init__(self) -> None:
+        checks = {
+            "grasps": self.grasps >= 1,
+            "steps": self.steps >= 1,
+            "lr": self.lr > 0,
+            "batch_size": self.batch_size >= 2,
+            "base_weight": 0.0 <= self.base_weight < 1.0,
+            "exploration": 0.0 <= self.exploration <= 1.0,
+            "mode": self.mode in ("full", "adapters"),
+            "eval_episodes": self.eval_episodes >= 0,
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            values = ", ".join(f"{name}={getattr(self, name)!r}" for name in bad)
+            raise ValueError(f"AdaptationConfig: invalid {values}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
