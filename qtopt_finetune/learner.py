@@ -14,7 +14,7 @@ from tqdm import tqdm
 from qtopt_finetune.augment import augment_pair
 from qtopt_finetune.batch import TransitionBatch
 from qtopt_finetune.bellman import compute_bellman_targets, log_loss
-from qtopt_finetune.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from qtopt_finetune.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from qtopt_finetune.learner_config import LearnerConfig
 from qtopt_finetune.learner_state import LearnerState, from_checkpoint, to_parts
 from qtopt_finetune.metrics_log import MetricsLog
@@ -30,6 +30,32 @@ def resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
+
+
+def resume_settings(
+    checkpoint: str | Path, run_dir: str | Path | None, device: str | None
+) -> tuple[Checkpoint, LearnerConfig, Path | None]:
+    """A learner checkpoint (all parts), its LearnerConfig (device overridden if given) and the run_dir:
+    without one, a checkpoint at `<run>/checkpoints/step_N` continues in `<run>`."""
+    if run_dir is None and Path(checkpoint).parent.name == "checkpoints":
+        run_dir = Path(checkpoint).parent.parent
+    ckpt = load_checkpoint(checkpoint)
+    cfg = ckpt.manifest["config"]
+    if "learner" not in cfg:
+        raise CheckpointError(f"checkpoint {checkpoint} was not written by a Learner (no learner config)")
+    config = LearnerConfig.from_dict(cfg["learner"])
+    if device is not None:
+        config = LearnerConfig.from_dict({**config.to_dict(), "device": device})
+    return ckpt, config, Path(run_dir) if run_dir is not None else None
+
+
+def require_full_checkpoint(manifest: dict[str, Any], path: str | Path) -> None:
+    """Adapter checkpoints hold only adapter weights: they need their parent (see qtopt_finetune.adapters)."""
+    if "adapters" in manifest["config"]:
+        raise CheckpointError(
+            f"checkpoint {path} holds only adapter weights (config.adapters): load it with "
+            "qtopt_finetune.adapters (AdapterLearner.resume, load_q_network), which also loads its parent"
+        )
 
 
 class Learner:
@@ -57,7 +83,7 @@ class Learner:
         self.step = 0
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.config.seed)
-            self.network = QNetwork(self.network_config).to(self.device)
+            self.network = self._build_network().to(self.device)
         self.targets: LaggedTargets[QNetwork] = LaggedTargets(
             self.network, self.config.tau, self.config.target_lag_steps
         )
@@ -67,9 +93,17 @@ class Learner:
             gen.manual_seed(self.config.seed * 1000 + offset + 1)
         self._metrics_log: MetricsLog | None = None
 
+    def _build_network(self) -> QNetwork:
+        """The online network (a subclass may return a QNetwork subclass, e.g. one with adapters)."""
+        return QNetwork(self.network_config)
+
+    def trainable_parameters(self) -> list[torch.nn.Parameter]:
+        """What the optimizer updates: the parameters that require grad (frozen ones never enter it)."""
+        return [p for p in self.network.parameters() if p.requires_grad]
+
     def _make_optimizer(self) -> torch.optim.Optimizer:
         c = self.config
-        params = self.network.parameters()
+        params = self.trainable_parameters()
         if c.optimizer == "sgd":
             return torch.optim.SGD(params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
         return torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay)
@@ -86,6 +120,7 @@ class Learner:
     ) -> Learner:
         """Fine-tune: start from the parent checkpoint's weights (and targets = those weights)."""
         ckpt = load_checkpoint(parent, parts=("model",))
+        require_full_checkpoint(ckpt.manifest, parent)
         network_config = QNetworkConfig.from_dict(ckpt.manifest["config"]["network"])
         learner = cls(network_config, config, run_dir, parent_id=ckpt.id, data_manifest=data_manifest)
         learner.network.load_state_dict(ckpt.parts["model"])
@@ -100,15 +135,9 @@ class Learner:
 
         Without `run_dir`, a checkpoint at `<run>/checkpoints/step_N` continues in `<run>`.
         """
-        if run_dir is None and Path(checkpoint).parent.name == "checkpoints":
-            run_dir = Path(checkpoint).parent.parent
-        ckpt = load_checkpoint(checkpoint)
+        ckpt, config, run_dir = resume_settings(checkpoint, run_dir, device)
+        require_full_checkpoint(ckpt.manifest, checkpoint)
         cfg = ckpt.manifest["config"]
-        if "learner" not in cfg:
-            raise CheckpointError(f"checkpoint {checkpoint} was not written by a Learner (no learner config)")
-        config = LearnerConfig.from_dict(cfg["learner"])
-        if device is not None:
-            config = LearnerConfig.from_dict({**config.to_dict(), "device": device})
         learner = cls(
             QNetworkConfig.from_dict(cfg["network"]),
             config,
@@ -145,13 +174,17 @@ class Learner:
         save_checkpoint(
             path,
             parts,
-            config={"network": self.network_config.to_dict(), "learner": self.config.to_dict()},
+            config=self._checkpoint_config(Path(path)),
             step=self.step,
             parent_id=self.parent_id,
             data_manifest=self.data_manifest,
             metadata=metadata,
         )
         return Path(path)
+
+    def _checkpoint_config(self, path: Path) -> dict[str, Any]:
+        """The manifest's `config` for a checkpoint written at `path`."""
+        return {"network": self.network_config.to_dict(), "learner": self.config.to_dict()}
 
     # ----- training -----
 
@@ -188,7 +221,7 @@ class Learner:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.config.grad_clip_norm is not None:
-            torch.nn.utils.clip_grad_norm_(self.network.parameters(), self.config.grad_clip_norm)
+            torch.nn.utils.clip_grad_norm_(self.trainable_parameters(), self.config.grad_clip_norm)
         self.optimizer.step()
         self.step += 1
         self.targets.update(self.network, self.step)

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from qtopt_finetune.adapters.loading import load_q_network
 from qtopt_finetune.cem import CEMConfig, cem_maximize
-from qtopt_finetune.checkpoint import load_checkpoint
-from qtopt_finetune.networks import QNetwork, QNetworkConfig
+from qtopt_finetune.networks import QNetwork
 from qtopt_finetune.spaces import ACTION_DIM, CONTINUOUS_DIM, STATE_DIM, Observation
 from qtopt_finetune.torch_batch import images_to_tensor
 
@@ -57,16 +57,17 @@ class CEMPolicy:
         exploration: ExplorationConfig | float | None = None,
         cem: CEMConfig | None = None,
         seed: int | None = None,
+        parent: str | Path | None = None,
     ) -> CEMPolicy:
         """Load the checkpoint's model (its sha256 checked; a bad hash raises CheckpointError).
 
         `exploration` may be a float: epsilon of the epsilon-random action. `seed` seeds the first episode.
+        An adapter checkpoint is loaded on its parent: `parent` if given, else the path its manifest records
+        (a parent whose id or weights hash differs from the recorded one is refused).
         """
         if isinstance(exploration, int | float):
             exploration = ExplorationConfig(epsilon=float(exploration))
-        ckpt = load_checkpoint(path, parts=("model",))
-        network = QNetwork(QNetworkConfig.from_dict(ckpt.manifest["config"]["network"]))
-        network.load_state_dict(ckpt.parts["model"])
+        network, ckpt = load_q_network(path, parent)
         policy = cls(network, cem, exploration, device, checkpoint_id=ckpt.id)
         policy.reset(seed)
         return policy

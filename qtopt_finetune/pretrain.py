@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qtopt_finetune.adapters.config import AdapterConfig
 from qtopt_finetune.grasp_log import GraspLogReader, MixedSampler
 from qtopt_finetune.learner import Learner, StepCallback
 from qtopt_finetune.learner_config import LearnerConfig
@@ -29,6 +30,7 @@ class PretrainJob:
     seed: int = 0
     network: QNetworkConfig = field(default_factory=QNetworkConfig)
     learner: LearnerConfig = field(default_factory=LearnerConfig)
+    adapters: AdapterConfig | None = None  # train only adapters on the (frozen) parent: needs a parent
 
     def __post_init__(self) -> None:
         if not self.logs:
@@ -59,6 +61,16 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
 def make_learner(job: PretrainJob, manifest: dict[str, Any], parent: str | None = None) -> Learner:
     run_dir = Path(job.run_dir)
     resume_from = latest_checkpoint(run_dir)
+    if job.adapters is not None:
+        from qtopt_finetune.adapters import AdapterLearner
+
+        if resume_from is not None:
+            return AdapterLearner.resume(resume_from, run_dir)
+        if parent is None:
+            raise ValueError("pretrain: adapters are trained on a parent checkpoint; give one")
+        return AdapterLearner.init_from(
+            parent, job.learner, run_dir, data_manifest=manifest, adapter_config=job.adapters
+        )
     if resume_from is not None:
         return Learner.resume(resume_from, run_dir)
     if parent is not None:

@@ -17,6 +17,7 @@ def adapt_command(
     lr: float = typer.Option(1e-4, min=0.0),
     base_weight: float = typer.Option(0.5, min=0.0, max=0.99, help="base log's share of a batch"),
     exploration: float = typer.Option(0.1, min=0.0, max=1.0, help="parent's random-action rate"),
+    mode: str = typer.Option("full", help="'full': fine-tune every weight; 'adapters': lossless adapters"),
     eval_episodes: int = typer.Option(100, min=0, help="evaluation episodes per task (0: skip)"),
     work_dir: Path = typer.Option(None, help="target log and training run (default runs/adapt/OUT)"),
     workers: int = typer.Option(2, min=1),
@@ -38,6 +39,7 @@ def adapt_command(
             lr=lr,
             base_weight=base_weight,
             exploration=exploration,
+            mode=mode,  # type: ignore[arg-type]  # checked by AdaptationConfig
             seed=seed,
             eval_episodes=eval_episodes,
         )

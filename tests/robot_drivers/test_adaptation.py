@@ -87,3 +87,24 @@ def test_bad_adaptation_jobs_name_the_problem(base: tuple[Path, Path], tmp_path:
         AdaptationJob(str(tmp_path), "base", str(tmp_path / "c"), str(base_log))
     with pytest.raises(ValueError, match="base_weight"):
         AdaptationConfig(base_weight=1.0)
+
+
+def test_adapter_mode_stores_only_adapters_and_acts(base: tuple[Path, Path], tmp_path: Path) -> None:
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    from qtopt_finetune.adaptation import finetune_child
+    from qtopt_finetune.policy import CEMPolicy
+
+    base_log, parent = base
+    config = AdaptationConfig(steps=3, batch_size=8, mode="adapters")
+    child = finetune_child(parent, None, base_log, config, tmp_path / "child", tmp_path / "run")
+    manifest, parent_manifest = read_manifest(child), read_manifest(parent)
+    assert manifest["parent_id"] == parent_manifest["id"]
+    names = set(load_file(str(child / "model.safetensors")))
+    assert names and all("adapter" in name for name in names), sorted(names)[:5]
+    policy = CEMPolicy.from_checkpoint(child, seed=0)
+    action = policy.act_batch(np.zeros((1, 64, 64, 3), np.uint8), np.zeros((1, 2), np.float32))
+    assert action.shape == (1, 6)
+    with pytest.raises(ValueError, match="mode"):
+        AdaptationConfig(mode="lora")  # type: ignore[arg-type]
