@@ -68,6 +68,7 @@ def scripted(
     )
 
 
+@sim_app.command("tour")
 def run_tour(
     episodes: int = typer.Option(20, min=1, help="episodes per variation"),
     out: Path = typer.Option(Path("runs/tour"), help="folder for contact sheets"),

@@ -25,8 +25,11 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _prepare(settings: object, champion: Path | None) -> tuple[str, str]:
-    """Migrate, make sure there is a champion, create this run's keys; returns (robot key, viewer key)."""
+def _prepare(settings: object, champion: Path | None, first_champion: Path | None = None) -> tuple[str, str]:
+    """Migrate, make sure there is a champion, create this run's keys; returns (robot key, viewer key).
+
+    `champion` is registered and promoted; `first_champion` only when the database has no champion yet.
+    """
     from services.auth.keys import create_key
     from services.db.migrate import upgrade
     from services.db.models import Role
@@ -39,6 +42,8 @@ def _prepare(settings: object, champion: Path | None) -> tuple[str, str]:
     engine = make_engine(settings.database_url)
     try:
         with session_scope(make_sessionmaker(engine)) as session:
+            if champion is None and first_champion is not None and policies.champion(session) is None:
+                champion = first_champion
             if champion is not None:
                 policy = policies.register_checkpoint(session, champion)
                 promotion.promote(
@@ -58,13 +63,16 @@ def _prepare(settings: object, champion: Path | None) -> tuple[str, str]:
 
 
 def fleet_command(
-    champion: Path = typer.Option(
+    champion: Path | None = typer.Option(
         None, help="checkpoint folder to register and promote (default: keep the champion)"
     ),
     robots: int = typer.Option(2, min=0, max=16, help="simulated robots (one process each)"),
     variation: str = typer.Option("base", help="the variation the robots grasp in"),
-    port: int = typer.Option(None, min=1, max=65535, help="port (default 8000)"),
-    database_url: str = typer.Option(None, "--db-url", help=DB_HELP),
+    port: int | None = typer.Option(None, min=1, max=65535, help="port (default 8000)"),
+    database_url: str | None = typer.Option(None, "--db-url", help=DB_HELP),
+    first_champion: Path | None = typer.Option(
+        None, help="checkpoint to register and promote only if the database has no champion yet"
+    ),
 ) -> None:
     """Start the service and simulated robots that keep grasping with the champion; Ctrl-C stops all."""
     import uvicorn
@@ -75,7 +83,7 @@ def fleet_command(
 
     settings = _settings(database_url, port=port)
     assert isinstance(settings, ServiceSettings)
-    robot_key, viewer_key = _prepare(settings, champion)
+    robot_key, viewer_key = _prepare(settings, champion, first_champion)
     base_url = f"http://{settings.host}:{settings.port}"
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from robot_drivers.cli import collect_command, eval_command, run_tour, sim_app
+from robot_drivers.cli import collect_command, eval_command, sim_app
 from robot_drivers.ros.cli import robot_command
 from services.cli.adapt import adapt_command
 from services.cli.finetune_distributed import finetune_distributed_command
 from services.cli.fleet import fleet_command
 from services.cli.learn import pretrain_command
+from services.cli.run import run_command
 from services.cli.serve import keys_app, policy_app, serve_command
 
 app = typer.Typer(help="QT-Opt grasping: simulate, collect, learn, adapt and serve.", no_args_is_help=True)
@@ -24,9 +25,7 @@ app.command("serve")(serve_command)
 app.command("fleet")(fleet_command)
 app.add_typer(keys_app, name="keys")
 app.add_typer(policy_app, name="policy")
-app.command("run", help="The main job on embedded defaults (for now: a tour of the simulated robots).")(
-    run_tour
-)
+app.command("run")(run_command)
 
 
 if __name__ == "__main__":
