@@ -10,6 +10,7 @@ from services.cli.adapt import adapt_command
 from services.cli.finetune_distributed import finetune_distributed_command
 from services.cli.fleet import fleet_command
 from services.cli.learn import pretrain_command
+from services.cli.replay import replay_command
 from services.cli.run import run_command
 from services.cli.serve import keys_app, policy_app, serve_command
 
@@ -26,6 +27,7 @@ app.command("fleet")(fleet_command)
 app.add_typer(keys_app, name="keys")
 app.add_typer(policy_app, name="policy")
 app.command("run")(run_command)
+app.command("replay")(replay_command)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import hmac
 from pathlib import Path
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from services.api.deps import principal_for
@@ -61,7 +61,7 @@ def _render(request: Request, template: str) -> Response:
             raise HTTPException(401, "sign in again")
         return RedirectResponse("/dashboard/login", status_code=303)
     with session_scope(request.app.state.sessions) as session:
-        context = dashboard_context(session)
+        context = dashboard_context(session, request.app.state.settings.data_dir)
     context.update(
         principal=principal,
         can_adapt=principal.may(Role.operator),
@@ -80,6 +80,25 @@ def dashboard(request: Request) -> Response:
 def live(request: Request) -> Response:
     """The page's changing part, fetched by static/dashboard.js every few seconds."""
     return _render(request, "live.html")
+
+
+REPLAY_FILES = {".html": "text/html", ".png": "image/png", ".gif": "image/gif", ".csv": "text/csv",
+                ".json": "application/json"}  # fmt: skip
+
+
+@router.get("/replays/{policy_id}/{name:path}")
+def replay_file(request: Request, policy_id: str, name: str) -> Response:
+    """A file of a policy's lineage replay (`qtopt replay`, written to `<data_dir>/replays/<policy id>/`)."""
+    principal = _principal(request)
+    if principal is None or not principal.may(Role.viewer):
+        raise HTTPException(401, "sign in with a viewer key")
+    root = (Path(request.app.state.settings.data_dir) / "replays").resolve()
+    folder = (root / policy_id).resolve()
+    path = (folder / (name or "index.html")).resolve()
+    inside = folder.parent == root and path.is_relative_to(folder)
+    if not inside or path.suffix not in REPLAY_FILES or not path.is_file():
+        raise HTTPException(404, f"no replay file {name!r} for policy {policy_id!r}")
+    return FileResponse(path, media_type=REPLAY_FILES[path.suffix])
 
 
 @router.post("/adaptations")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -79,7 +80,14 @@ def jobs(session: Session, limit: int = 20) -> list[dict[str, Any]]:
     return [job_view(session, job, r, v) for job, r, v in session.execute(query).all()]
 
 
-def dashboard_context(session: Session) -> dict[str, Any]:
+def replayed_policies(data_dir: str | Path | None) -> set[str]:
+    """Ids of the policies whose lineage replay (`qtopt replay`) is in `<data_dir>/replays/<id>/`."""
+    if data_dir is None or not (Path(data_dir) / "replays").is_dir():
+        return set()
+    return {p.name for p in (Path(data_dir) / "replays").iterdir() if (p / "index.html").is_file()}
+
+
+def dashboard_context(session: Session, data_dir: str | Path | None = None) -> dict[str, Any]:
     now = datetime.now(UTC)
     best = champion(session)
     return {
@@ -91,4 +99,5 @@ def dashboard_context(session: Session) -> dict[str, Any]:
         "champion": best,
         "robots": list(session.scalars(select(Robot.name).order_by(Robot.name))),
         "promotions": history(session, 10),
+        "replays": replayed_policies(data_dir),
     }

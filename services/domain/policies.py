@@ -84,3 +84,30 @@ def lineage_forest(session: Session) -> list[LineageNode]:
         parent = nodes.get(policy.parent_id) if policy.parent_id else None
         (parent.children if parent else roots).append(nodes[policy.id])
     return roots
+
+
+def find_policy(session: Session, ident: str) -> Policy:
+    """The policy with this id, id prefix (8+ characters are always enough) or unique name."""
+    exact = session.get(Policy, ident)
+    if exact is not None:
+        return exact
+    found = session.scalars(select(Policy).where(Policy.id.startswith(ident, autoescape=True))).all()
+    if not found:
+        found = session.scalars(select(Policy).where(Policy.name == ident)).all()
+    if len(found) != 1:
+        what = "no policy" if not found else f"{len(found)} policies"
+        raise PolicyError(f"policy_id: {what} match {ident!r}")
+    return found[0]
+
+
+def ancestry(session: Session, ident: str) -> list[Policy]:
+    """The lineage chain from its root down to the policy `ident` (see find_policy), root first."""
+    chain = [find_policy(session, ident)]
+    seen = {chain[0].id}
+    while chain[-1].parent_id is not None and chain[-1].parent_id not in seen:
+        parent = session.get(Policy, chain[-1].parent_id)
+        if parent is None:
+            break
+        seen.add(parent.id)
+        chain.append(parent)
+    return chain[::-1]
