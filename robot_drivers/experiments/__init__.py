@@ -1,0 +1,1 @@
+"""Experiments that regenerate the project's result tables (`qtopt experiment ...`)."""

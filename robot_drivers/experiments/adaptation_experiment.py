@@ -1,0 +1,201 @@
+"""`qtopt experiment adaptation`: how well, and from how few grasps, the base policy adapts to each variation.
+
+For each variation: the base policy on it; children fine-tuned from the base policy (50/50 base/target mix)
+with 25 / 100 / 400 / 800 exploration grasps of the base policy; a network trained from scratch on the same
+800 grasps; lossless adapters on the frozen base trained with those 800; and a continual chain base -> V1 ->
+V2 -> ... in which each child adapts the previous one (its first node is the 800-grasp fine-tune of V1).
+Every evaluation uses the same unseen-object episodes (seeds from EVAL_SEED).
+
+Each finished cell is a JSON file under `<work_dir>/cells/`, each child a checkpoint under
+`<work_dir>/checkpoints/`, so running the same command again after an interruption redoes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qtopt_finetune.adaptation import AdaptationConfig, finetune_child
+from qtopt_finetune.checkpoint import read_manifest
+from qtopt_finetune.learner_config import LearnerConfig
+from qtopt_finetune.pretrain import PretrainJob, pretrain
+from robot_drivers.adaptation import AdaptationJob, collect_target_grasps
+from robot_drivers.evaluation import EVAL_SEED, evaluate
+from robot_drivers.experiments.cells import CellCache
+from robot_drivers.sim.variations import parse_variation
+
+FIVE_VARIATIONS = ("checkerboard", "harsh_lighting", "transparent", "extended_gripper", "offset_gripper")
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class AdaptationExperiment:
+    base: str = "checkpoints/base"
+    base_log: str = "logs/base"
+    variations: tuple[str, ...] = FIVE_VARIATIONS
+    grasps: tuple[int, ...] = (25, 100, 400, 800)
+    episodes: int = 100  # evaluation episodes per cell (unseen objects)
+    steps: int = 2000  # fine-tuning steps of every child (and of the from-scratch network)
+    lr: float = 1e-4
+    batch_size: int = 64
+    exploration: float = 0.1  # the parent's random-action rate while it explores a variation
+    workers: int = 2
+    seed: int = 0
+    continual: bool = True
+    work_dir: str = "runs/experiments/adaptation"
+
+    def __post_init__(self) -> None:
+        for variation in self.variations:
+            parse_variation(variation)
+        if not self.grasps or min(self.grasps) < 1:
+            raise ValueError(f"grasps: need positive counts, got {self.grasps}")
+        if self.episodes < 1 or self.steps < 1 or self.workers < 1:
+            raise ValueError("episodes, steps and workers must be >= 1")
+        read_manifest(self.base)  # raises naming a folder that is not a checkpoint
+        if not (Path(self.base_log) / "meta" / "info.json").is_file():
+            raise ValueError(f"base_log: {self.base_log} is not a grasp log (no meta/info.json)")
+
+    @property
+    def most_grasps(self) -> int:
+        return max(self.grasps)
+
+    def config(self, grasps: int, mode: str = "full") -> AdaptationConfig:
+        return AdaptationConfig(
+            grasps=grasps,
+            steps=self.steps,
+            lr=self.lr,
+            batch_size=self.batch_size,
+            exploration=self.exploration,
+            mode=mode,  # type: ignore[arg-type]  # "full" or "adapters"
+            seed=self.seed,
+            eval_episodes=0,
+        )
+
+
+@dataclass
+class ExperimentResult:
+    settings: dict[str, Any]
+    cells: dict[str, dict[str, Any]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+class _Runner:
+    def __init__(self, exp: AdaptationExperiment, log: Log, show_progress: bool) -> None:
+        self.exp, self.log, self.progress = exp, log, show_progress
+        self.work = Path(exp.work_dir)
+        self.cells = CellCache(self.work / "cells")
+        self.checkpoints = self.work / "checkpoints"
+
+    def evaluate(self, name: str, checkpoint: str | Path, variation: str) -> dict[str, Any]:
+        def run() -> dict[str, Any]:
+            start = time.perf_counter()
+            rate = evaluate(
+                checkpoint, variation, "test", self.exp.episodes, self.exp.workers, EVAL_SEED, self.progress
+            )
+            return {
+                "checkpoint": str(checkpoint),
+                "variation": variation,
+                "success_rate": rate.rate,
+                "ci_low": rate.low,
+                "ci_high": rate.high,
+                "successes": rate.successes,
+                "episodes": rate.episodes,
+                "seconds": round(time.perf_counter() - start, 1),
+            }
+
+        cell = self.cells.cached(name, run)
+        self.log(f"{name}: {cell['success_rate']:.3f} [{cell['ci_low']:.3f}, {cell['ci_high']:.3f}]")
+        return cell
+
+    def target_log(self, parent: str | Path, variation: str, grasps: int, tag: str) -> Path:
+        """`grasps` exploration grasps of `parent` on `variation` (seeded as the adaptation recipe seeds
+        them, so a smaller collection is the start of a larger one by the same parent)."""
+        job = AdaptationJob(
+            str(parent),
+            variation,
+            out=str(self.checkpoints / f"unused_{tag}"),
+            base_log=self.exp.base_log,
+            work_dir=str(self.work / "targets" / f"{tag}_{variation}_{grasps}"),
+            config=self.exp.config(grasps),
+            workers=self.exp.workers,
+            robot=f"sim-experiment-{tag}",
+        )
+        have, successes = collect_target_grasps(job, self.progress)
+        self.log(f"target log {tag}/{variation}/{grasps}: {have} grasps, {successes} successes")
+        return job.target_log
+
+    def child(self, name: str, parent: str | Path, target: Path, grasps: int, mode: str = "full") -> Path:
+        out = self.checkpoints / name
+        if not out.exists():
+            self.log(f"training {name} ({mode}, {self.exp.steps} steps)")
+            finetune_child(
+                parent,
+                self.exp.base_log,
+                target,
+                self.exp.config(grasps, mode),
+                out,
+                self.work / "train" / name,
+            )
+        return out
+
+    def scratch(self, name: str, target: Path) -> Path:
+        out = self.checkpoints / name
+        if not out.exists():
+            self.log(f"training {name} from scratch on {target} ({self.exp.steps} steps)")
+            learner = LearnerConfig(
+                lr=self.exp.lr, seed=self.exp.seed, checkpoint_every=self.exp.steps // 4 or 1
+            )
+            job = PretrainJob(
+                [str(target)],
+                self.exp.steps,
+                str(out),
+                str(self.work / "train" / name),
+                batch_size=self.exp.batch_size,
+                seed=self.exp.seed,
+                learner=learner,
+            )
+            pretrain(job)
+        return out
+
+
+def run_adaptation_experiment(
+    exp: AdaptationExperiment, log: Log = print, show_progress: bool = True
+) -> ExperimentResult:
+    start = time.perf_counter()
+    r = _Runner(exp, log, show_progress)
+    result = ExperimentResult(settings=asdict(exp))
+    cells = result.cells
+    cells["base_task"] = r.evaluate("base_task", exp.base, "base")
+    top = exp.most_grasps
+    for variation in exp.variations:
+        cells[f"{variation}/base_policy"] = r.evaluate(f"{variation}__base_policy", exp.base, variation)
+        for grasps in exp.grasps:
+            target = r.target_log(exp.base, variation, grasps, "base")
+            child = r.child(f"{variation}__finetune_{grasps}", exp.base, target, grasps)
+            cells[f"{variation}/finetune_{grasps}"] = r.evaluate(
+                f"{variation}__finetune_{grasps}", child, variation
+            )
+        target = r.target_log(exp.base, variation, top, "base")
+        scratch = r.scratch(f"{variation}__scratch_{top}", target)
+        cells[f"{variation}/scratch_{top}"] = r.evaluate(f"{variation}__scratch_{top}", scratch, variation)
+        adapters = r.child(f"{variation}__adapters_{top}", exp.base, target, top, mode="adapters")
+        cells[f"{variation}/adapters_{top}"] = r.evaluate(f"{variation}__adapters_{top}", adapters, variation)
+    if exp.continual:
+        parent: str | Path = exp.base
+        for i, variation in enumerate(exp.variations):
+            if i == 0:  # the chain's first node is the direct fine-tune from the base policy
+                node = r.checkpoints / f"{variation}__finetune_{top}"
+            else:
+                target = r.target_log(parent, variation, top, f"chain{i}")
+                node = r.child(f"chain{i}__{variation}", parent, target, top)
+            name = f"{variation}__finetune_{top}" if i == 0 else f"chain{i}__{variation}__on_{variation}"
+            cells[f"{variation}/continual"] = r.evaluate(name, node, variation)
+            cells[f"{variation}/continual_on_base"] = r.evaluate(
+                f"chain{i}__{variation}__on_base", node, "base"
+            )
+            parent = node
+    result.seconds = time.perf_counter() - start
+    return result

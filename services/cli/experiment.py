@@ -1,0 +1,70 @@
+"""`qtopt experiment ...`: regenerate the project's result tables with one command each."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import typer
+
+experiment_app = typer.Typer(help="Experiments that write the tables in results/.", no_args_is_help=True)
+
+
+def _command() -> str:
+    return shlex.join(["qtopt", *sys.argv[1:]]) if len(sys.argv) > 1 else "qtopt experiment"
+
+
+@experiment_app.command("adaptation")
+def adaptation(
+    base: Path = typer.Option(Path("checkpoints/base"), help="the base policy"),
+    base_log: Path = typer.Option(Path("logs/base"), help="the base grasp log (half of every batch)"),
+    variation: str = typer.Option(
+        "checkerboard,harsh_lighting,transparent,extended_gripper,offset_gripper",
+        help="variations, joined by ',' (the continual chain visits them in this order)",
+    ),
+    grasps: str = typer.Option("25,100,400,800", help="exploration grasp budgets, joined by ','"),
+    episodes: int = typer.Option(100, min=1, help="evaluation episodes per cell (unseen objects)"),
+    steps: int = typer.Option(2000, min=1, help="fine-tuning steps per child"),
+    lr: float = typer.Option(1e-4, min=0.0),
+    exploration: float = typer.Option(0.1, min=0.0, max=1.0, help="the parent's random-action rate"),
+    continual: bool = typer.Option(True, help="also run the continual chain through the variations"),
+    workers: int = typer.Option(2, min=1),
+    seed: int = typer.Option(0),
+    work_dir: Path = typer.Option(Path("runs/experiments/adaptation"), help="cells, logs and children"),
+    out: Path = typer.Option(Path("results"), help="folder for adaptation.md / .json / .png"),
+) -> None:
+    """Base policy vs fine-tuned (25-800 grasps) vs from scratch vs adapters vs continual, per variation."""
+    from robot_drivers.experiments.adaptation_experiment import (
+        AdaptationExperiment,
+        run_adaptation_experiment,
+    )
+    from robot_drivers.experiments.adaptation_report import checks, write_report
+
+    try:
+        exp = AdaptationExperiment(
+            base=str(base),
+            base_log=str(base_log),
+            variations=tuple(v.strip() for v in variation.split(",") if v.strip()),
+            grasps=tuple(int(g) for g in grasps.split(",") if g.strip()),
+            episodes=episodes,
+            steps=steps,
+            lr=lr,
+            exploration=exploration,
+            workers=workers,
+            seed=seed,
+            continual=continual,
+            work_dir=str(work_dir),
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+    def log(line: str) -> None:
+        typer.echo(f"[{time.strftime('%H:%M:%S')}] {line}")
+
+    result = run_adaptation_experiment(exp, log=log)
+    paths = write_report(result, out, _command())
+    for what, ok, figure in checks(result):
+        typer.echo(f"{'ok ' if ok else 'NO '} {what}: {figure}")
+    typer.echo(f"wrote {', '.join(str(p) for p in paths.values())} in {result.seconds / 60:.1f} min")

@@ -1,0 +1,79 @@
+"""The adaptation experiment end to end with tiny budgets: every cell is computed for real, the files have the
+documented shape, and a second run reuses every finished cell."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qtopt_finetune.checkpoint import read_manifest
+from qtopt_finetune.learner_config import LearnerConfig
+from qtopt_finetune.pretrain import PretrainJob, pretrain
+from robot_drivers.experiments.adaptation_experiment import AdaptationExperiment, run_adaptation_experiment
+from robot_drivers.experiments.adaptation_report import checks, write_report
+from robot_drivers.runner import CollectJob, collect
+
+QUIET = LearnerConfig(checkpoint_every=0, progress=False, tensorboard=False)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("base")
+    collect(CollectJob(str(root / "log"), episodes=4, workers=2, seed=0), show_progress=False)
+    job = PretrainJob(
+        [str(root / "log")], 2, str(root / "policy"), str(root / "run"), batch_size=8, learner=QUIET
+    )
+    return root / "log", pretrain(job)
+
+
+def test_bad_settings_are_refused_by_name(base: tuple[Path, Path], tmp_path: Path) -> None:
+    log, policy = base
+    with pytest.raises(ValueError, match="fog"):
+        AdaptationExperiment(str(policy), str(log), variations=("fog",))
+    with pytest.raises(ValueError, match="base_log"):
+        AdaptationExperiment(str(policy), str(tmp_path))
+
+
+@pytest.mark.slow
+def test_tiny_experiment_writes_every_cell_and_resumes(base: tuple[Path, Path], tmp_path: Path) -> None:
+    log, policy = base
+    exp = AdaptationExperiment(
+        str(policy), str(log), variations=("checkerboard", "offset_gripper"), grasps=(1, 2), episodes=2,
+        steps=2, batch_size=8, workers=2, work_dir=str(tmp_path / "work"),
+    )  # fmt: skip
+    lines: list[str] = []
+    result = run_adaptation_experiment(exp, log=lines.append, show_progress=False)
+    paths = write_report(result, tmp_path / "results", "qtopt experiment adaptation --tiny")
+
+    data = json.loads(paths["json"].read_text())
+    assert set(data["variations"]) == {"checkerboard", "offset_gripper"}
+    for v, entry in data["variations"].items():
+        assert set(entry["finetune"]) == {"1", "2"} and entry["n"] == 2
+        for key in ("base_policy", "scratch_2", "adapters_2", "continual", "continual_on_base"):
+            assert 0.0 <= entry[key] <= 1.0, (v, key)
+    assert 0.0 <= data["base_task"] <= 1.0
+
+    children = tmp_path / "work" / "checkpoints"
+    base_id = read_manifest(policy)["id"]
+    assert read_manifest(children / "checkerboard__finetune_2")["parent_id"] == base_id
+    assert read_manifest(children / "checkerboard__scratch_2")["parent_id"] is None
+    assert "adapters" in read_manifest(children / "checkerboard__adapters_2")["config"]
+    chain_parent = read_manifest(children / "chain1__offset_gripper")["parent_id"]
+    assert chain_parent == read_manifest(children / "checkerboard__finetune_2")["id"]  # the chain goes on
+    logs = read_manifest(children / "offset_gripper__finetune_2")["data_manifest"]["logs"]
+    assert [entry["weight"] for entry in logs] == [0.5, 0.5] and logs[1]["episodes"] == 2
+
+    md = paths["md"].read_text()
+    assert "| checkerboard |" in md and "| offset_gripper |" in md and "--tiny" in md
+    assert len(checks(result)) == 2 * 4 + 1
+    assert paths["png"].stat().st_size > 10_000
+
+    stamp = (children / "checkerboard__finetune_2" / "manifest.json").stat().st_mtime_ns
+    first_run = len(lines)
+    again = run_adaptation_experiment(exp, log=lines.append, show_progress=False)
+    assert again.cells == result.cells  # every cell read back from disk
+    assert (children / "checkerboard__finetune_2" / "manifest.json").stat().st_mtime_ns == stamp
+    assert any(line.startswith("training") for line in lines[:first_run])
+    assert not any(line.startswith("training") for line in lines[first_run:])
