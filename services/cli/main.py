@@ -7,6 +7,7 @@ import typer
 from robot_drivers.cli import collect_command, eval_command, sim_app
 from robot_drivers.ros.cli import robot_command
 from services.cli.adapt import adapt_command
+from services.cli.demo import demo_command
 from services.cli.experiment import experiment_app
 from services.cli.finetune_distributed import finetune_distributed_command
 from services.cli.fleet import fleet_command
@@ -30,6 +31,7 @@ app.add_typer(policy_app, name="policy")
 app.command("run")(run_command)
 app.command("replay")(replay_command)
 app.add_typer(experiment_app, name="experiment")
+app.command("demo")(demo_command)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,16 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.db.models import AdaptationJob, Alias, JobState, Policy, Robot, Variation, utcnow
+from services.db.models import (
+    TERMINAL_STATES,
+    AdaptationJob,
+    Alias,
+    JobState,
+    Policy,
+    Robot,
+    Variation,
+    utcnow,
+)
 from services.db.session import session_scope
 from services.domain.policies import register_checkpoint
 from services.jobs.protocol import AdaptationPipeline, AdaptationSpec, Budget, JobCancelled
@@ -104,3 +113,12 @@ def execute_job(
         job.child_policy_id = child.id
     _finish(sessions, job_id, JobState.done)
     return JobState.done
+
+
+def mark_failed(sessions: sessionmaker[Session], job_id: int, error: str) -> None:
+    """Record that a job could not run (its runner failed outside the pipeline); finished jobs stay so."""
+    with session_scope(sessions) as session:
+        job = session.get(AdaptationJob, job_id)
+        if job is None or job.state in TERMINAL_STATES:
+            return
+    _finish(sessions, job_id, JobState.failed, error[:2000])

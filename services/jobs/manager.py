@@ -7,17 +7,16 @@ recovers: jobs caught mid-stage by a restart are marked failed with the reason, 
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from qtopt_finetune.distributed.ray_session import local_temp_dir
 from services.db.models import RUNNING_STATES, AdaptationJob, JobState, utcnow
 from services.db.session import make_engine, make_sessionmaker, session_scope
-from services.jobs.execute import execute_job
+from services.jobs.execute import execute_job, mark_failed
 from services.jobs.protocol import AdaptationPipeline
 from services.jobs.sim_pipeline import SimAdaptationPipeline
 from services.settings import ServiceSettings
@@ -61,31 +60,48 @@ class JobManager:
         return [job.id for job in jobs]
 
     def submit(self, job_id: int) -> None:
+        """Queue the job on the manager's one job thread; it runs here or, with the ray backend, as a Ray task
+        (the thread waits for it, so jobs still run one at a time and a request never waits for Ray)."""
         if not self.settings.run_jobs:
             return  # queued for a service that runs jobs
         if self.settings.job_backend == "ray":
-            self._submit_ray(job_id)
-            return
-        future = self._threads.submit(
-            execute_job, self.sessions, job_id, self.pipeline, self.settings.data_dir, self.settings.base_log
-        )
+            future = self._threads.submit(self._run_on_ray, job_id)
+        else:
+            future = self._threads.submit(
+                execute_job,
+                self.sessions,
+                job_id,
+                self.pipeline,
+                self.settings.data_dir,
+                self.settings.base_log,
+            )
         self._futures.append(future)
 
-    def _submit_ray(self, job_id: int) -> None:
+    def _ray(self) -> Any:
         import ray
 
         if not ray.is_initialized():
-            temp = os.path.join(tempfile.gettempdir(), f"qtopt_ray_{os.getpid()}")
             if self.settings.ray_address:
-                ray.init(address=self.settings.ray_address)
-            else:  # embedded local Ray, its files under a short temp path (AF_UNIX path limit)
-                ray.init(_temp_dir=temp, include_dashboard=False, log_to_driver=False)
+                ray.init(address=self.settings.ray_address, log_to_driver=False)
+            else:  # embedded local Ray, its temp dir in the data folder when short enough for its sockets
+                temp = local_temp_dir(self.settings.data_dir)
+                ray.init(_temp_dir=str(temp), include_dashboard=False, log_to_driver=False)
             self._ray_started = True
-        remote = ray.remote(num_cpus=1)(_run_in_ray_worker)
-        url = self.settings.database_url
-        self._futures.append(
-            remote.remote(url, job_id, self.settings.data_dir, self.settings.base_log).future()
-        )
+        return ray
+
+    def _run_on_ray(self, job_id: int) -> str:
+        try:
+            ray = self._ray()
+            remote = ray.remote(num_cpus=1)(_run_in_ray_worker)
+            url, data_dir, base_log = (
+                self.settings.database_url,
+                self.settings.data_dir,
+                self.settings.base_log,
+            )
+            return str(ray.get(remote.remote(url, job_id, data_dir, base_log)))
+        except Exception as exc:  # Ray itself failed (no cluster, a lost worker): the job must not hang
+            mark_failed(self.sessions, job_id, f"on Ray: {type(exc).__name__}: {exc}")
+            raise
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait for every submitted job (tests and shutdown)."""
