@@ -22,6 +22,8 @@ class TransitionBatch:
     next_state: np.ndarray  # float32 (B, STATE_DIM)
     done: np.ndarray  # float32 (B,)
     source: np.ndarray | None = None  # int64 (B,): which log of a mixed sampler each came from
+    # float32 (B,): the discounted return of the rest of the logged episode from this step (when asked for)
+    mc_return: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.reward.shape[0])
@@ -37,6 +39,8 @@ class TransitionBatch:
             "reward": (self.reward, (b,), np.float32),
             "done": (self.done, (b,), np.float32),
         }
+        if self.mc_return is not None:
+            checks["mc_return"] = (self.mc_return, (b,), np.float32)
         for name, (array, shape, dtype) in checks.items():
             if array.dtype != dtype:
                 raise ValueError(f"TransitionBatch.{name}: dtype {array.dtype}, expected {np.dtype(dtype)}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -33,6 +34,10 @@ class BellmanConfig:
     gamma: float = 0.9
     clip_to_unit: bool = True  # clip targets to [0, 1], as for a sigmoid Q
     cem: CEMConfig = field(default_factory=CEMConfig)
+    # Targets are at least the discounted return the logged episode actually got from this step (a lower
+    # bound on the optimal Q in a deterministic world): success propagates back through a whole episode at
+    # once instead of one step per target-network lag. Needs batches that carry `mc_return`.
+    mc_lower_bound: bool = False
 
 
 @dataclass
@@ -104,6 +109,21 @@ def compute_bellman_targets(
         next_action[live], q1[live], q2[live] = a, live_q1, live_q2
     target = clipped_double_q_target(reward, done, q1, q2, cfg.gamma, cfg.clip_to_unit)
     return BellmanTargets(target=target, next_action=next_action, next_q=torch.minimum(q1, q2))
+
+
+def bound_by_returns(
+    target: torch.Tensor, mc_return: np.ndarray | torch.Tensor | None, config: BellmanConfig
+) -> torch.Tensor:
+    """max(target, the logged discounted return) when `config.mc_lower_bound`, else `target` unchanged."""
+    if not config.mc_lower_bound:
+        return target
+    if mc_return is None:
+        raise ValueError(
+            "BellmanConfig.mc_lower_bound needs batches with mc_return (sample with return_gamma)"
+        )
+    returns = torch.as_tensor(mc_return, dtype=target.dtype).to(target.device)
+    bounded = torch.maximum(target, returns)
+    return bounded.clamp(0.0, 1.0) if config.clip_to_unit else bounded
 
 
 def log_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

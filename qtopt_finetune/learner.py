@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from qtopt_finetune.augment import augment_pair
 from qtopt_finetune.batch import TransitionBatch
-from qtopt_finetune.bellman import compute_bellman_targets, log_loss
+from qtopt_finetune.bellman import bound_by_returns, compute_bellman_targets, log_loss
 from qtopt_finetune.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from qtopt_finetune.learner_config import LearnerConfig
 from qtopt_finetune.learner_state import LearnerState, from_checkpoint, to_parts
@@ -211,6 +211,7 @@ class Learner:
                 self.config.bellman,
                 self.generators["cem"],
             ).target
+            target = bound_by_returns(target, batch.mc_return, self.config.bellman)
         else:
             target = torch.as_tensor(targets, dtype=torch.float32).to(self.device)
             if target.shape != tb.reward.shape:

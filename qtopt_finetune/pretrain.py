@@ -78,6 +78,12 @@ def make_learner(job: PretrainJob, manifest: dict[str, Any], parent: str | None 
     return Learner(job.network, job.learner, run_dir, data_manifest=manifest)
 
 
+def returns_gamma(learner: Learner) -> float | None:
+    """The discount of the logged returns the learner's targets are bounded by, if they are."""
+    bellman = learner.config.bellman
+    return bellman.gamma if bellman.mc_lower_bound else None
+
+
 def pretrain(job: PretrainJob, on_step: StepCallback | None = None, parent: str | None = None) -> Path:
     """Train for `job.steps` steps in all (a resumed run trains only the rest); returns the checkpoint."""
     weights = list(job.weights) if job.weights is not None else [1.0 / len(job.logs)] * len(job.logs)
@@ -94,6 +100,7 @@ def pretrain(job: PretrainJob, on_step: StepCallback | None = None, parent: str 
                 job.batch_size,
                 seed=job.seed + learner.step,
                 prefetch=4,
+                return_gamma=returns_gamma(learner),
             ) as sampler:
                 learner.train(sampler, remaining, on_step=on_step)
         return learner.save_checkpoint(job.out)

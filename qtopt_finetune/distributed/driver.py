@@ -145,7 +145,11 @@ class FinetuneDriver:
 
     def _spawn_replay(self, shard: int) -> Any:
         cfg = self.config
-        args = (list(cfg.logs), cfg.mix, cfg.batch_size, cfg.seed, shard, cfg.replay_shards)
+        bellman = cfg.learner.bellman
+        gamma = (
+            bellman.gamma if bellman.mc_lower_bound else None
+        )  # batches carry returns when bounded by them
+        args = (list(cfg.logs), cfg.mix, cfg.batch_size, cfg.seed, shard, cfg.replay_shards, 2, gamma)
         return spawn(self.ray, ReplayShard, *args)
 
     def _spawn_updater(self, slot: int) -> Any:

@@ -36,6 +36,7 @@ class ReplayShard:
         shard: int,
         shards: int = 1,
         prefetch: int = 2,
+        return_gamma: float | None = None,
     ) -> None:
         self.readers = [shard_reader(path, shard, shards) for path in logs]
         self.sampler = MixedSampler(
@@ -43,6 +44,7 @@ class ReplayShard:
             batch_size,
             seed=seed * 10_007 + shard,
             prefetch=prefetch,
+            return_gamma=return_gamma,
         )
         self.served = 0
 

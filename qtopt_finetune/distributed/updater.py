@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from qtopt_finetune.batch import TransitionBatch
-from qtopt_finetune.bellman import BellmanConfig, compute_bellman_targets
+from qtopt_finetune.bellman import BellmanConfig, bound_by_returns, compute_bellman_targets
 from qtopt_finetune.distributed.registry import NO_VERSION, Weights
 from qtopt_finetune.networks import QNetwork, QNetworkConfig
 from qtopt_finetune.target_networks import frozen_copy
@@ -63,7 +63,8 @@ class BellmanTargetLabeller:
             self.bellman,
             self.generator,
         )
-        return LabelledBatch(batch, targets.target.cpu().numpy().astype(np.float32), self.version)
+        target = bound_by_returns(targets.target, batch.mc_return, self.bellman)
+        return LabelledBatch(batch, target.cpu().numpy().astype(np.float32), self.version)
 
 
 class BellmanUpdater:

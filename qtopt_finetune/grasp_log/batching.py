@@ -15,13 +15,17 @@ def concat(batches: list[TransitionBatch]) -> TransitionBatch:
     source = (
         np.concatenate([s for s in sources if s is not None]) if all(s is not None for s in sources) else None
     )
-    return TransitionBatch(**parts, source=source)
+    returns = [b.mc_return for b in batches]
+    have_returns = all(r is not None for r in returns)
+    mc = np.concatenate([r for r in returns if r is not None]) if have_returns else None
+    return TransitionBatch(**parts, source=source, mc_return=mc)
 
 
 def take(batch: TransitionBatch, start: int, stop: int) -> TransitionBatch:
     parts = {name: getattr(batch, name)[start:stop] for name in _ARRAYS}
     source = batch.source[start:stop] if batch.source is not None else None
-    return TransitionBatch(**parts, source=source)
+    mc = batch.mc_return[start:stop] if batch.mc_return is not None else None
+    return TransitionBatch(**parts, source=source, mc_return=mc)
 
 
 def from_rows(

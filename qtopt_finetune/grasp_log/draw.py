@@ -21,6 +21,7 @@ class Draw:
     reward: np.ndarray
     next_state: np.ndarray
     done: np.ndarray  # bool
+    mc_return: np.ndarray | None = None  # float32: discounted return to the episode's end (when asked for)
 
     def __len__(self) -> int:
         return int(self.reward.shape[0])
@@ -32,6 +33,7 @@ def assemble(draws: list[Draw], images: np.ndarray, source: np.ndarray | None = 
     image_rows = np.concatenate([s + d.inverse[: len(d)] for s, d in zip(starts, draws, strict=False)])
     next_rows = np.concatenate([s + d.inverse[len(d) :] for s, d in zip(starts, draws, strict=False)])
     cat = lambda name: np.concatenate([getattr(d, name) for d in draws])  # noqa: E731
+    with_returns = all(d.mc_return is not None for d in draws)
     return TransitionBatch(
         image=images.take(image_rows, axis=0),
         state=cat("state"),
@@ -41,4 +43,5 @@ def assemble(draws: list[Draw], images: np.ndarray, source: np.ndarray | None = 
         next_state=cat("next_state"),
         done=cat("done").astype(np.float32),
         source=source,
+        mc_return=cat("mc_return") if with_returns else None,
     )

@@ -7,7 +7,7 @@ itself where done (the batch contract repeats the last observation there).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -28,12 +28,27 @@ class TransitionIndex:
     action: np.ndarray  # float32 (N, ACTION_DIM)
     reward: np.ndarray  # float32 (N,)
     done: np.ndarray  # bool (N,)
+    _returns: dict[float, np.ndarray] = field(default_factory=dict, init=False, repr=False)  # by gamma
 
     def __len__(self) -> int:
         return int(self.done.shape[0])
 
     def next_rows(self, rows: np.ndarray) -> np.ndarray:
         return np.where(self.done[rows], rows, rows + 1)
+
+    def discounted_returns(self, gamma: float) -> np.ndarray:
+        """float32 (N,): reward_t + gamma * reward_t+1 + ... to the end of each row's episode."""
+        if not 0.0 <= gamma <= 1.0:
+            raise ValueError(f"gamma must be in [0, 1], got {gamma}")
+        cache = self._returns
+        if gamma not in cache:
+            out = np.empty(len(self), np.float32)
+            running = 0.0
+            for i in range(len(self) - 1, -1, -1):  # episodes are contiguous and end at done
+                running = float(self.reward[i]) + (0.0 if self.done[i] else gamma * running)
+                out[i] = running
+            cache[gamma] = out
+        return cache[gamma]
 
 
 def _fixed(column: pa.ChunkedArray, width: int) -> np.ndarray:

@@ -139,8 +139,9 @@ class GraspLogReader:
         _, _, decoder = self._parts()
         yield from streaming.iter_transitions(self.selected_shards(), decoder, batch_size)
 
-    def draw(self, batch_size: int, rng: np.random.Generator) -> Draw:
-        """Pick `batch_size` transitions uniformly (with replacement) and fetch their image bytes."""
+    def draw(self, batch_size: int, rng: np.random.Generator, return_gamma: float | None = None) -> Draw:
+        """Pick `batch_size` transitions uniformly (with replacement) and fetch their image bytes; with
+        `return_gamma`, also each one's discounted return to the end of its episode."""
         index, store, _ = self._parts()
         if len(index) == 0:
             raise ValueError(f"{self.root}: no transitions to sample (filter: {self.where})")
@@ -156,6 +157,7 @@ class GraspLogReader:
             index.reward[rows],
             index.state[nxt],
             index.done[rows],
+            None if return_gamma is None else index.discounted_returns(return_gamma)[rows],
         )
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> TransitionBatch:

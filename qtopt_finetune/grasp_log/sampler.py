@@ -44,6 +44,7 @@ class MixedSampler:
         *,
         prefetch: int = 0,
         decode_threads: int | None = None,
+        return_gamma: float | None = None,
     ) -> None:
         if not sources:
             raise ValueError("MixedSampler needs at least one (reader, weight) source")
@@ -54,6 +55,7 @@ class MixedSampler:
             raise ValueError(f"all logs must have the same image shape, got {sorted(shapes)}")
         self.readers = [r for r, _ in sources]
         self.batch_size = batch_size
+        self.return_gamma = return_gamma  # not None: batches carry each transition's discounted return
         self.counts = exact_counts([w for _, w in sources], batch_size)
         self._rng = np.random.default_rng(seed)
         self._decoder = ImageDecoder(shapes.pop(), decode_threads)
@@ -68,7 +70,11 @@ class MixedSampler:
             self._thread.start()
 
     def _make(self) -> TransitionBatch:
-        draws = [r.draw(n, self._rng) for r, n in zip(self.readers, self.counts, strict=True) if n > 0]
+        draws = [
+            r.draw(n, self._rng, self.return_gamma)
+            for r, n in zip(self.readers, self.counts, strict=True)
+            if n > 0
+        ]
         blobs = [b for d in draws for b in d.blobs]
         if self._scratch.shape[0] < len(blobs):  # reused: no fresh pages to fault in for every batch
             self._scratch = np.empty((2 * self.batch_size, *self._decoder.shape, 3), dtype=np.uint8)

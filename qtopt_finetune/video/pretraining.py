@@ -15,7 +15,7 @@ from tqdm import tqdm
 from qtopt_finetune.networks import QNetworkConfig
 from qtopt_finetune.networks.image_tower import ImageTower
 from qtopt_finetune.torch_batch import images_to_tensor
-from qtopt_finetune.video.codebook import Assignment, UnitCodebook
+from qtopt_finetune.video.codebook import ASSIGNMENTS, Assignment, UnitCodebook
 from qtopt_finetune.video.embeddings import frame_embeddings
 from qtopt_finetune.video.forward_model import UnitForwardModel
 
@@ -34,6 +34,10 @@ class VideoPretrainConfig:
     progress: bool = True
 
     def __post_init__(self) -> None:
+        if self.assignment not in ASSIGNMENTS:
+            raise ValueError(
+                f"VideoPretrainConfig.assignment must be one of {ASSIGNMENTS}, got {self.assignment!r}"
+            )
         if self.units < 2 or self.steps < 1 or self.batch_clips < 1 or self.window < 2 or self.lr <= 0:
             raise ValueError(
                 f"VideoPretrainConfig: need units >= 2, steps, batch >= 1, window >= 2, lr > 0: {self}"

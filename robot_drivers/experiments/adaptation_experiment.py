@@ -88,6 +88,7 @@ class _Runner:
         self.work = Path(exp.work_dir)
         self.cells = CellCache(self.work / "cells")
         self.checkpoints = self.work / "checkpoints"
+        self.targets = self.work / "targets"  # exploration grasps, shareable between experiments
 
     def evaluate(self, name: str, checkpoint: str | Path, variation: str) -> dict[str, Any]:
         def run() -> dict[str, Any]:
@@ -118,7 +119,7 @@ class _Runner:
             variation,
             out=str(self.checkpoints / f"unused_{tag}"),
             base_log=self.exp.base_log,
-            work_dir=str(self.work / "targets" / f"{tag}_{variation}_{grasps}"),
+            work_dir=str(self.targets / f"{tag}_{variation}_{grasps}"),
             config=self.exp.config(grasps),
             workers=self.exp.workers,
             robot=f"sim-experiment-{tag}",

@@ -58,8 +58,8 @@ def grasp_gif(
             success = bool(info.get("success"))
             successes += success
             verdict = "grasped" if success else "missed"
-            frames.extend([_captioned(world.render(size), f"seed {seed}: {verdict}",
-                                      "green" if success else "red")] * 3)  # fmt: skip
+            last = _captioned(world.render(size), f"seed {seed}: {verdict}", "green" if success else "red")
+            frames.extend([last] * 3)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".gif.tmp")

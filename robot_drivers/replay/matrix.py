@@ -120,8 +120,8 @@ class ForgettingMatrix:
         for r in range(len(self.chain)):
             for c, v in enumerate(self.variations):
                 rate = self.rate(r, v)
-                ax.text(c, r, f"{rate.rate:.2f}\n[{rate.low:.2f}, {rate.high:.2f}]", ha="center", va="center",
-                        fontsize=7)  # fmt: skip
+                label = f"{rate.rate:.2f}\n[{rate.low:.2f}, {rate.high:.2f}]"
+                ax.text(c, r, label, ha="center", va="center", fontsize=7)
         ax.set_title(
             f"Grasp success per checkpoint and variation (n={self.episodes} per cell, {self.objects})"
         )

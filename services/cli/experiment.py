@@ -68,3 +68,68 @@ def adaptation(
     for what, ok, figure in checks(result):
         typer.echo(f"{'ok ' if ok else 'NO '} {what}: {figure}")
     typer.echo(f"wrote {', '.join(str(p) for p in paths.values())} in {result.seconds / 60:.1f} min")
+
+
+@experiment_app.command("video-pretraining")
+def video_pretraining(
+    base: Path = typer.Option(
+        Path("checkpoints/base"), help="the RL-pretrained base policy (a start, an encoder)"
+    ),
+    base_log: Path = typer.Option(Path("logs/base"), help="grasp log whose frames serve as video"),
+    variation: str = typer.Option("checkerboard,transparent", help="two (or more) variations, joined by ','"),
+    grasps: str = typer.Option("100,400,800", help="target grasp budgets, joined by ','"),
+    episodes: int = typer.Option(100, min=1, help="evaluation episodes per cell (unseen objects)"),
+    steps: int = typer.Option(2000, min=1, help="training steps of every start"),
+    base_clips: int = typer.Option(3000, min=1, help="base-log episodes used as video"),
+    recordings: int = typer.Option(500, min=1, help="unlabeled episodes recorded on each variation"),
+    units: int = typer.Option(64, min=2, help="k of the k-means codebook"),
+    assignment: str = typer.Option("clip_mean", help="plain, clip_mean, delta or stochastic"),
+    video_steps: int = typer.Option(3000, min=1, help="forward-model training steps"),
+    workers: int = typer.Option(2, min=1),
+    seed: int = typer.Option(0),
+    work_dir: Path = typer.Option(Path("runs/experiments/video"), help="cells, recordings and children"),
+    targets_dir: Path = typer.Option(
+        Path("runs/experiments/adaptation/targets"),
+        help="target logs (shared with the adaptation experiment)",
+    ),
+    out: Path = typer.Option(Path("results"), help="folder for video_pretraining.md / .json / .png"),
+) -> None:
+    """Adaptation from scratch vs a video-pretrained tower (two encoders) vs the RL base, per budget."""
+    from qtopt_finetune.video import ASSIGNMENTS, VideoPretrainConfig
+    from robot_drivers.experiments.adaptation_experiment import AdaptationExperiment
+    from robot_drivers.experiments.video_experiment import VideoExperiment, run_video_experiment
+    from robot_drivers.experiments.video_report import reading, write_report
+
+    if assignment not in ASSIGNMENTS:
+        raise typer.BadParameter(f"use one of {ASSIGNMENTS}", param_hint="--assignment")
+    try:
+        adaptation = AdaptationExperiment(
+            base=str(base),
+            base_log=str(base_log),
+            variations=tuple(v.strip() for v in variation.split(",") if v.strip()),
+            grasps=tuple(int(g) for g in grasps.split(",") if g.strip()),
+            episodes=episodes,
+            steps=steps,
+            workers=workers,
+            seed=seed,
+            continual=False,
+            work_dir=str(work_dir),
+        )
+        video = VideoPretrainConfig(
+            units=units,
+            assignment=assignment,  # checked above
+            steps=video_steps,
+            seed=seed,
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    exp = VideoExperiment(adaptation, base_clips, recordings, video, str(targets_dir))
+
+    def log(line: str) -> None:
+        typer.echo(f"[{time.strftime('%H:%M:%S')}] {line}")
+
+    result = run_video_experiment(exp, log=log)
+    paths = write_report(result, out, _command())
+    for line in reading(result):
+        typer.echo(line)
+    typer.echo(f"wrote {', '.join(str(p) for p in paths.values())} in {result.seconds / 60:.1f} min")

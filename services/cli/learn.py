@@ -21,6 +21,12 @@ def pretrain_command(
     eval_episodes: int = typer.Option(100, min=1),
     eval_objects: str = typer.Option("test"),
     workers: int = typer.Option(2, min=1, help="processes for evaluation"),
+    mc_bound: bool = typer.Option(
+        False, "--mc-bound", help="bound targets below by the logged episode's discounted return"
+    ),
+    init: Path = typer.Option(
+        None, "--init", help="start from this checkpoint's weights (recorded as the parent), not from scratch"
+    ),
 ) -> None:
     """Pretrain a QT-Opt Q-network on grasp logs; writes a safetensors + JSON checkpoint."""
     from qtopt_finetune.learner_config import LearnerConfig
@@ -36,7 +42,14 @@ def pretrain_command(
         )
     run = run_dir or Path("runs/pretrain") / out.name
     every = eval_every if eval_every else 0
-    learner = LearnerConfig(lr=lr, seed=seed, checkpoint_every=every or checkpoint_every)
+    from qtopt_finetune.bellman import BellmanConfig
+
+    learner = LearnerConfig(
+        lr=lr,
+        seed=seed,
+        checkpoint_every=every or checkpoint_every,
+        bellman=BellmanConfig(mc_lower_bound=mc_bound),
+    )
     try:
         job = PretrainJob(
             [str(p) for p in log],
@@ -56,7 +69,9 @@ def pretrain_command(
     curve = LearningCurve(
         run, every, eval_episodes, objects=eval_objects, workers=workers, grasps_in_log=grasps
     )
-    path = pretrain(job, on_step=curve if every else None)
+    if init is not None and not (init / "manifest.json").is_file():
+        raise typer.BadParameter(f"no checkpoint at {init}", param_hint="--init")
+    path = pretrain(job, on_step=curve if every else None, parent=str(init) if init else None)
     plot = curve.plot()
     typer.echo(f"checkpoint: {path}")
     if plot:

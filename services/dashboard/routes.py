@@ -82,8 +82,13 @@ def live(request: Request) -> Response:
     return _render(request, "live.html")
 
 
-REPLAY_FILES = {".html": "text/html", ".png": "image/png", ".gif": "image/gif", ".csv": "text/csv",
-                ".json": "application/json"}  # fmt: skip
+REPLAY_FILES = {
+    ".html": "text/html",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".csv": "text/csv",
+    ".json": "application/json",
+}
 
 
 @router.get("/replays/{policy_id}/{name:path}")

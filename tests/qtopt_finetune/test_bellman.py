@@ -76,3 +76,17 @@ def test_log_loss_is_cross_entropy_with_soft_labels() -> None:
     manual = -(target * p.log() + (1 - target) * (1 - p).log()).mean()
     torch.testing.assert_close(log_loss(logits, target), manual)
     torch.testing.assert_close(log_loss(logits, target), F.binary_cross_entropy(p, target))
+
+
+def test_targets_bounded_below_by_the_logged_return_only_when_asked() -> None:
+    from qtopt_finetune.bellman import bound_by_returns
+
+    target = torch.tensor([0.2, 0.9, 0.0])
+    returns = [0.81, 0.5, 1.2]
+    bounded = bound_by_returns(target, returns, BellmanConfig(mc_lower_bound=True))
+    torch.testing.assert_close(bounded, torch.tensor([0.81, 0.9, 1.0]))  # max, then clipped to [0, 1]
+    assert bound_by_returns(target, returns, BellmanConfig()) is target
+    import pytest
+
+    with pytest.raises(ValueError, match="mc_return"):
+        bound_by_returns(target, None, BellmanConfig(mc_lower_bound=True))

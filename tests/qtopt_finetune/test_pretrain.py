@@ -66,3 +66,21 @@ def test_bad_jobs_are_refused(tmp_path: Path) -> None:
         PretrainJob([], 10, "out", "run")
     with pytest.raises(ValueError, match="weights"):
         PretrainJob(["a", "b"], 10, "out", "run", weights=[1.0])
+
+
+def test_pretraining_with_targets_bounded_by_logged_returns(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from qtopt_finetune.bellman import BellmanConfig
+
+    write_blob_log(tmp_path / "log", 300)
+    bounded = job(tmp_path, 300, "bounded")
+    bounded = replace(bounded, learner=replace(bounded.learner, bellman=BellmanConfig(mc_lower_bound=True)))
+    checkpoint = pretrain(bounded)
+    manifest = json.loads((checkpoint / "manifest.json").read_text())
+    assert manifest["config"]["learner"]["bellman"]["mc_lower_bound"] is True
+    policy = CEMPolicy.from_checkpoint(checkpoint, seed=0)
+    rng = np.random.default_rng(9)
+    sides = rng.integers(0, 2, 200)
+    actions = policy.act_batch(blob_images(sides, 64, rng), np.zeros((200, 2), np.float32))
+    assert float(np.mean((actions[:, 0] > 0) == (sides == 1))) >= 0.8

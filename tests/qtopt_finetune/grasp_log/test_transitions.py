@@ -82,3 +82,20 @@ def test_streaming_carries_an_episode_split_across_row_groups() -> None:
     assert second.state[:, 0].tolist() == [3, 4, 5] and second.next_state[:, 0].tolist() == [4, 5, 5]
     assert second.next_image[0, 0, 0, 0] == 4 and second.done.tolist() == [0.0, 0.0, 1.0]
     assert carry is None
+
+
+def test_sampled_transitions_carry_their_discounted_return(log) -> None:  # type: ignore[no-untyped-def]
+    reader, steps, lengths = log
+    from qtopt_finetune.grasp_log import MixedSampler
+
+    gamma = 0.8
+    with MixedSampler([(reader, 1.0)], 32, seed=3, return_gamma=gamma) as sampler:
+        batch = sampler.sample()
+    assert batch.mc_return is not None
+    batch.validate()
+    for k in range(len(batch)):
+        e, t = int(batch.state[k, 0]), int(batch.state[k, 1])
+        expected = sum(gamma ** (j - t) * steps[(e, j)].reward for j in range(t, lengths[e]))
+        assert batch.mc_return[k] == pytest.approx(expected, abs=1e-5), (e, t)
+    with MixedSampler([(reader, 1.0)], 8, seed=3) as plain:
+        assert plain.sample().mc_return is None  # only when asked for

@@ -40,9 +40,16 @@ def test_bad_settings_are_refused_by_name(base: tuple[Path, Path], tmp_path: Pat
 def test_tiny_experiment_writes_every_cell_and_resumes(base: tuple[Path, Path], tmp_path: Path) -> None:
     log, policy = base
     exp = AdaptationExperiment(
-        str(policy), str(log), variations=("checkerboard", "offset_gripper"), grasps=(1, 2), episodes=2,
-        steps=2, batch_size=8, workers=2, work_dir=str(tmp_path / "work"),
-    )  # fmt: skip
+        str(policy),
+        str(log),
+        variations=("checkerboard", "offset_gripper"),
+        grasps=(1, 2),
+        episodes=2,
+        steps=2,
+        batch_size=8,
+        workers=2,
+        work_dir=str(tmp_path / "work"),
+    )
     lines: list[str] = []
     result = run_adaptation_experiment(exp, log=lines.append, show_progress=False)
     paths = write_report(result, tmp_path / "results", "qtopt experiment adaptation --tiny")

@@ -49,9 +49,14 @@ def test_an_unknown_variation_is_refused_by_name(lineage: Path) -> None:
 def test_a_three_node_lineage_replays_on_two_variations(lineage: Path, tmp_path: Path) -> None:
     chain = chain_from_folder(lineage)
     job = ReplayJob(
-        chain, ["base", "checkerboard"], episodes=3, out=str(tmp_path / "replay"), chunk=2, gif_episodes=1,
+        chain,
+        ["base", "checkerboard"],
+        episodes=3,
+        out=str(tmp_path / "replay"),
+        chunk=2,
+        gif_episodes=1,
         gif_size=64,
-    )  # fmt: skip
+    )
     matrix = replay_lineage(job, show_progress=False, command="qtopt replay --test")
     out = tmp_path / "replay"
 

@@ -57,10 +57,21 @@ def test_replay_from_the_service_is_linked_and_served_by_the_dashboard(
     settings, ids = registered
     result = CliRunner().invoke(
         cli,
-        ["replay", "--lineage", ids[1][:12], "--db-url", settings.database_url, "--variation", "base",
-         "--episodes", "2", "--chunk", "1"],
+        [
+            "replay",
+            "--lineage",
+            ids[1][:12],
+            "--db-url",
+            settings.database_url,
+            "--variation",
+            "base",
+            "--episodes",
+            "2",
+            "--chunk",
+            "1",
+        ],
         env={"QTOPT_DATA_DIR": settings.data_dir},
-    )  # fmt: skip
+    )
     assert result.exit_code == 0, result.output
     folder = Path(settings.data_dir) / "replays" / ids[1]
     data = json.loads((folder / "forgetting.json").read_text())
