@@ -2,8 +2,9 @@
 
 A robot here is anything with the GraspWorld interface (`reset(seed)`, `step(action)`); the PyBullet world
 now, the ROS 2 bridge later. Worker k runs episodes k, k+K, k+2K, ... with episode seed `seed + index`, so
-a collection is reproducible whatever the number of workers, and each worker writes through its own
-GraspLogWriter (writers never share a file).
+the same job with the same number of workers repeats exactly (with another number of workers, episodes
+keep their seeds and outcomes up to pybullet's micrometre-level history; see GraspWorld), and each worker
+writes through its own GraspLogWriter (writers never share a file).
 """
 
 from __future__ import annotations

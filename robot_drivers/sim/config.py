@@ -21,7 +21,7 @@ class WorldConfig:
     step_penalty: float = 0.0  # added to the reward at every step (QT-Opt used about -0.05); <= 0
     max_translation: float = 0.08  # metres per step for a displacement component of 1
     max_rotation: float = math.pi / 6  # radians per step for a rotation of 1
-    object_scale: float = 0.6  # global scale of the procedural objects
+    object_scale: float = 0.8  # global scale of the procedural objects (pybullet_data random_urdfs)
     success_height: float = 0.1  # an object above this height (m above the floor) after the lift is held
     lift_height: float = 0.2  # how far the grasp check lifts the gripper (m)
 

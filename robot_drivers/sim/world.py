@@ -1,8 +1,11 @@
 """GraspWorld: the simulated robot, behind the same reset/step interface as a real one.
 
 Built once; `reset(seed=...)` only swaps the objects and re-poses the arm, so episodes are cheap. Physics
-runs at 1/240 s. Determinism: the same seed gives the same images and outcomes whatever ran before, because
-each reset clears every dynamic body it added and pybullet sorts overlapping pairs.
+runs at 1/240 s. Determinism: the same seed gives the same images and outcomes, bit for bit, in any fresh
+world, and a collection's worker always runs the same episodes in the same order, so collections and
+evaluations repeat exactly. Each reset clears every body it added (highest id first, so ids repeat) and
+pybullet sorts overlapping pairs; its broadphase still keeps a little history, so after other episodes
+objects can rest micrometres off their fresh-world poses (tests/robot_drivers/sim/test_world.py).
 """
 
 from __future__ import annotations

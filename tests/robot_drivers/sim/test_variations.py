@@ -60,8 +60,9 @@ def test_visual_variations_change_pixels(variation: str, min_diff: float) -> Non
 
 
 def test_checkerboard_adds_contrast_under_the_objects() -> None:
-    centre = slice(20, 50)
-    assert first_image("checkerboard")[centre, centre].std() > 2 * first_image("base")[centre, centre].std()
+    floor = (slice(40, 60), slice(12, 52))  # the bin floor around the objects, as the camera sees it
+    # the base floor is speckled (std ~56 grey levels); the mat's black and white squares double that
+    assert first_image("checkerboard")[floor].std() > 1.7 * first_image("base")[floor].std()
 
 
 @pytest.mark.parametrize("seed", [3, 4])
