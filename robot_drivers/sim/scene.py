@@ -115,9 +115,9 @@ class Scene:
         )
 
     def clear_objects(self) -> None:
-        # pybullet hands freed body ids out again last-freed-first: freeing the highest id first makes the next
-        # episode's objects get the same ascending ids as in a fresh world, so contacts between objects are
-        # solved in the same order and a seed gives the same episode whatever ran before.
+        # pybullet hands freed body ids out again last-freed-first: freeing the highest id first gives the
+        # next episode's objects the same ascending ids as in a fresh world (contacts between objects are
+        # then ordered as there).
         for body in sorted(self.objects, reverse=True):
             p.removeBody(body, physicsClientId=self.client)
         self.objects, self.object_ids = [], []
