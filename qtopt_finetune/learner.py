@@ -19,6 +19,7 @@ from qtopt_finetune.learner_config import LearnerConfig
 from qtopt_finetune.learner_state import LearnerState, from_checkpoint, to_parts
 from qtopt_finetune.metrics_log import MetricsLog
 from qtopt_finetune.networks import QNetwork, QNetworkConfig
+from qtopt_finetune.spaces import ACTION_DIM, CONTINUOUS_DIM
 from qtopt_finetune.target_networks import LaggedTargets
 from qtopt_finetune.torch_batch import TorchTransitionBatch
 
@@ -217,8 +218,12 @@ class Learner:
             if target.shape != tb.reward.shape:
                 raise ValueError(f"targets: shape {tuple(target.shape)}, expected {tuple(tb.reward.shape)}")
         self.network.train()
-        logits = self.network(image, tb.state, tb.action)
+        features = self.network.encode_image(image)
+        logits = self.network.q_from_features(features, tb.state, tb.action[:, None, :])[:, 0]
         loss = log_loss(logits, target)
+        conservative = self._conservative_penalty(features, tb.state, logits)
+        if conservative is not None:
+            loss = loss + self.config.conservative_weight * conservative
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.config.grad_clip_norm is not None:
@@ -229,7 +234,27 @@ class Learner:
         q = torch.sigmoid(logits.detach())
         stats = torch.stack([loss.detach(), q.mean(), q.min(), q.max(), target.mean()]).tolist()
         names = ("loss", "q_mean", "q_min", "q_max", "target_mean")
-        return {**dict(zip(names, stats, strict=True)), "lr": float(self.optimizer.param_groups[0]["lr"])}
+        out = {**dict(zip(names, stats, strict=True)), "lr": float(self.optimizer.param_groups[0]["lr"])}
+        if conservative is not None:
+            out["conservative"] = float(conservative.detach())
+        return out
+
+    def _conservative_penalty(
+        self, features: torch.Tensor, state: torch.Tensor, logits: torch.Tensor
+    ) -> torch.Tensor | None:
+        """CQL(H): mean of logsumexp(random actions' logits and the logged one's) - the logged one's logit."""
+        if self.config.conservative_weight <= 0:
+            return None
+        b, n = logits.shape[0], self.config.conservative_samples
+        gen = self.generators["cem"]
+        continuous = torch.rand((b, n, CONTINUOUS_DIM), generator=gen, device=gen.device) * 2 - 1
+        binary = (
+            torch.rand((b, n, ACTION_DIM - CONTINUOUS_DIM), generator=gen, device=gen.device) < 0.5
+        ).float()
+        actions = torch.cat([continuous, binary], dim=-1).to(features.device)
+        random_logits = self.network.q_from_features(features, state, actions)
+        every = torch.cat([random_logits, logits[:, None]], dim=1)
+        return (torch.logsumexp(every, dim=1) - logits).mean()
 
     def after_step(self, metrics: dict[str, float]) -> tuple[bool, bool]:
         """Log every `log_every` and checkpoint every `checkpoint_every` steps -> (logged, checkpointed)."""

@@ -23,6 +23,12 @@ class LearnerConfig:
     target_lag_steps: int = 100  # target2 lags target1 by this (..2x) many steps
     bellman: BellmanConfig = field(default_factory=BellmanConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+    # Conservative Q-learning (CQL(H), Kumar et al. 2020): add weight * (logsumexp of the logits of
+    # `conservative_samples` uniformly random actions and the logged one - the logged one's logit) to the
+    # loss, so actions the log never shows do not look better than the ones it does (CEM finds and
+    # exploits any such over-estimate). 0 = off.
+    conservative_weight: float = 0.0
+    conservative_samples: int = 8
     device: str = "cpu"  # "cpu", "cuda", "cuda:1", or "auto" (cuda when available)
     seed: int = 0
     checkpoint_every: int = 1000  # steps; 0 = only when asked (and at the end of `train`)
@@ -33,6 +39,8 @@ class LearnerConfig:
     def __post_init__(self) -> None:
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
+        if self.conservative_weight < 0 or self.conservative_samples < 1:
+            raise ValueError("need conservative_weight >= 0 and conservative_samples >= 1")
         if self.lr <= 0 or self.log_every < 1 or self.checkpoint_every < 0:
             raise ValueError("need lr > 0, log_every >= 1 and checkpoint_every >= 0")
 

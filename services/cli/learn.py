@@ -24,6 +24,9 @@ def pretrain_command(
     mc_bound: bool = typer.Option(
         False, "--mc-bound", help="bound targets below by the logged episode's discounted return"
     ),
+    conservative: float = typer.Option(
+        0.0, min=0.0, help="weight of the conservative (CQL) penalty on actions the log does not show"
+    ),
     init: Path = typer.Option(
         None, "--init", help="start from this checkpoint's weights (recorded as the parent), not from scratch"
     ),
@@ -49,6 +52,7 @@ def pretrain_command(
         seed=seed,
         checkpoint_every=every or checkpoint_every,
         bellman=BellmanConfig(mc_lower_bound=mc_bound),
+        conservative_weight=conservative,
     )
     try:
         job = PretrainJob(

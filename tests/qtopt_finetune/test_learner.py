@@ -106,3 +106,36 @@ def test_sgd_with_momentum_as_qtopt() -> None:
     assert learner.optimizer.param_groups[0]["momentum"] == 0.9
     learner.train(tiny_batches()[:2], num_steps=2)
     assert learner.step == 2
+
+
+def test_conservative_penalty_pushes_unlogged_actions_below_logged_ones() -> None:
+    from dataclasses import replace
+
+    import numpy as np
+
+    batches = tiny_batches()
+    for i, b in enumerate(batches):  # the log only ever shows one narrow kind of action
+        noise = np.random.default_rng(i).normal(0, 0.05, b.action.shape).astype(np.float32)
+        b.action[:] = np.clip(np.array([0.5, 0.0, -0.5, 0.0, 0.0, 0.0], np.float32) + noise, -1, 1)
+        b.action[:, 4:] = 0.0
+    plain, conservative = Learner(TINY, CONFIG), Learner(TINY, replace(CONFIG, conservative_weight=5.0))
+    for _ in range(6):
+        plain.train(batches, num_steps=len(batches))
+        metrics = conservative.train(batches, num_steps=len(batches))
+    assert metrics["conservative"] >= 0.0  # logsumexp over a set is at least its logged member
+
+    def gap(learner: Learner) -> float:
+        """mean logit of the logged actions minus that of random actions, on the training states"""
+        b = batches[0]
+        image = torch.as_tensor(b.image).permute(0, 3, 1, 2).float() / 255
+        state, action = torch.as_tensor(b.state), torch.as_tensor(b.action)
+        rng = np.random.default_rng(0)
+        random = np.concatenate([rng.uniform(-1, 1, (len(b), 4)), rng.integers(0, 2, (len(b), 2))], 1)
+        with torch.no_grad():
+            logged = learner.network(image, state, action)
+            other = learner.network(image, state, torch.as_tensor(random, dtype=torch.float32))
+        return float((logged - other).mean())
+
+    assert gap(conservative) > gap(plain) + 0.1
+    with pytest.raises(ValueError, match="conservative"):
+        LearnerConfig(conservative_weight=-1.0)
