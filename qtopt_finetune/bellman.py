@@ -38,6 +38,9 @@ class BellmanConfig:
     # bound on the optimal Q in a deterministic world): success propagates back through a whole episode at
     # once instead of one step per target-network lag. Needs batches that carry `mc_return`.
     mc_lower_bound: bool = False
+    # Added to every transition's logged reward when targets are computed (QT-Opt used about -0.05): a step
+    # that does not end the episode must promise more than ending it now, so the policy stops dithering.
+    step_penalty: float = 0.0
 
 
 @dataclass
@@ -107,7 +110,7 @@ def compute_bellman_targets(
             target1, target2, next_image[live], next_state[live], cfg.cem, generator
         )
         next_action[live], q1[live], q2[live] = a, live_q1, live_q2
-    target = clipped_double_q_target(reward, done, q1, q2, cfg.gamma, cfg.clip_to_unit)
+    target = clipped_double_q_target(reward + cfg.step_penalty, done, q1, q2, cfg.gamma, cfg.clip_to_unit)
     return BellmanTargets(target=target, next_action=next_action, next_q=torch.minimum(q1, q2))
 
 

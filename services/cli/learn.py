@@ -24,6 +24,7 @@ def pretrain_command(
     mc_bound: bool = typer.Option(
         False, "--mc-bound", help="bound targets below by the logged episode's discounted return"
     ),
+    step_penalty: float = typer.Option(0.0, max=0.0, help="added to every step's reward in the targets"),
     conservative: float = typer.Option(
         0.0, min=0.0, help="weight of the conservative (CQL) penalty on actions the log does not show"
     ),
@@ -51,7 +52,7 @@ def pretrain_command(
         lr=lr,
         seed=seed,
         checkpoint_every=every or checkpoint_every,
-        bellman=BellmanConfig(mc_lower_bound=mc_bound),
+        bellman=BellmanConfig(mc_lower_bound=mc_bound, step_penalty=step_penalty),
         conservative_weight=conservative,
     )
     try:

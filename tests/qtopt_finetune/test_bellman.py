@@ -90,3 +90,14 @@ def test_targets_bounded_below_by_the_logged_return_only_when_asked() -> None:
 
     with pytest.raises(ValueError, match="mc_return"):
         bound_by_returns(target, None, BellmanConfig(mc_lower_bound=True))
+
+
+def test_step_penalty_is_added_to_every_reward_in_the_targets() -> None:
+    net1, net2 = KnownQ(1.0), KnownQ(1.0)
+    args = (torch.tensor([1.0, 0.0]), torch.ones(2), torch.rand(2, 3, 8, 8), torch.rand(2, 2))
+    out = compute_bellman_targets(net1, net2, *args, config=BellmanConfig(step_penalty=-0.05))
+    torch.testing.assert_close(out.target, torch.tensor([0.95, 0.0]))  # clipped at 0 below
+    raw = BellmanConfig(step_penalty=-0.05, clip_to_unit=False)
+    torch.testing.assert_close(
+        compute_bellman_targets(net1, net2, *args, config=raw).target, torch.tensor([0.95, -0.05])
+    )
