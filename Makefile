@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # torch is installed first and pinned: its CPU wheel is on disk; a looser pin pulls a CUDA build.
 TORCH := torch==2.13.0
 
-.PHONY: install run test lint typecheck check bench-deps clean
+.PHONY: install run test lint typecheck check bench-deps base-policy clean
 
 install: $(STAMP)
 
@@ -37,6 +37,21 @@ typecheck: install
 bench-deps: install
 	$(BIN)/python -m pip install --quiet 'setuptools<81' wheel
 	$(BIN)/python -m pip install --quiet --no-build-isolation -e '.[bench]'
+
+# The recipe of the shipped base policy (checkpoints/base/README.md has its figures): a scripted grasp log,
+# offline pretraining, one on-policy round, and a fine-tune on the 50/50 mix with QT-Opt's step penalty.
+# About an hour on 2 cores; writes under runs/base-policy/ and never touches checkpoints/base.
+RECIPE := runs/base-policy
+base-policy: install
+	$(BIN)/qtopt collect --out $(RECIPE)/logs/base --episodes 8000 --workers 2 --noise 1.0 --exploration 0.1 --seed 0 --json
+	$(BIN)/qtopt pretrain --log $(RECIPE)/logs/base --steps 5000 --lr 3e-4 --seed 0 --out $(RECIPE)/boot \
+		--run-dir $(RECIPE)/run-boot --eval-every 2500 --eval-episodes 100
+	$(BIN)/qtopt collect --policy $(RECIPE)/boot --out $(RECIPE)/logs/online1 --episodes 2000 --workers 2 \
+		--exploration 0.2 --seed 200000 --json
+	$(BIN)/qtopt pretrain --init $(RECIPE)/boot --log $(RECIPE)/logs/base --log $(RECIPE)/logs/online1 \
+		--weight 0.5 --weight 0.5 --step-penalty -0.05 --steps 5000 --lr 3e-4 --seed 0 --out $(RECIPE)/base \
+		--run-dir $(RECIPE)/run-base --eval-every 2500 --eval-episodes 100
+	$(BIN)/qtopt eval --checkpoint $(RECIPE)/base --variation base --objects test --episodes 200 --seed 1000000 --json
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache

@@ -9,9 +9,14 @@ writes through its own GraspLogWriter (writers never share a file).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
+import os
 import queue
+import signal
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -77,8 +82,12 @@ def run_episode(world: GraspWorld, policy: Policy, seed: int) -> tuple[list[Step
     return steps, bool(info["success"]), start
 
 
-def _worker(job: CollectJob, worker: int, progress: Any) -> tuple[int, int, int]:
-    """Run this worker's share of the episodes; returns (episodes, successes, transitions)."""
+def _worker(job: CollectJob, worker: int, progress: Any, parent: int) -> tuple[int, int, int]:
+    """Run this worker's share of the episodes; returns (episodes, successes, transitions).
+
+    A worker whose parent died (killed without the chance to stop its pool) stops after the episode it is
+    in: it commits what its writer holds and exits instead of collecting on as an orphan.
+    """
     world = GraspWorld(job.world_config())
     policy = make_policy(
         job.policy, world, seed=job.seed + worker, noise=job.noise, exploration=job.exploration
@@ -88,6 +97,8 @@ def _worker(job: CollectJob, worker: int, progress: Any) -> tuple[int, int, int]
     writer = GraspLogWriter(job.out, image_format=job.image_format) if job.out else None
     try:
         for index in range(worker, job.episodes, job.workers):
+            if os.getppid() != parent:
+                break
             steps, success, start = run_episode(world, policy, job.seed + index)
             if writer is not None:
                 meta = EpisodeMeta(
@@ -119,10 +130,11 @@ def collect(job: CollectJob, show_progress: bool = True) -> CollectSummary:
     job = replace(job, workers=workers)
     start = time.perf_counter()
     ctx = mp.get_context("spawn")
-    with ctx.Manager() as manager:
+    with _terminate_raises(), ctx.Manager() as manager:
         progress = manager.Queue()
         with ctx.Pool(workers) as pool:
-            pending = pool.starmap_async(_worker, [(job, k, progress) for k in range(workers)])
+            args = [(job, k, progress, os.getpid()) for k in range(workers)]
+            pending = pool.starmap_async(_worker, args)
             desc = f"{'collect' if job.out else 'evaluate'} {job.variation}"
             with tqdm(
                 total=job.episodes, desc=desc, unit="grasp", disable=not show_progress, mininterval=1.0
@@ -139,6 +151,26 @@ def collect(job: CollectJob, show_progress: bool = True) -> CollectSummary:
             results = pending.get()
     episodes, successes, transitions = (sum(r[i] for r in results) for i in range(3))
     return CollectSummary(episodes, successes, transitions, time.perf_counter() - start)
+
+
+@contextlib.contextmanager
+def _terminate_raises() -> Iterator[None]:
+    """SIGTERM raises SystemExit while collecting, so the pool is terminated, not left running orphans.
+
+    Only the main thread may set signal handlers; elsewhere (a service job thread) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def summary_dict(job: CollectJob, summary: CollectSummary) -> dict[str, Any]:

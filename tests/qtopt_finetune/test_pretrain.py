@@ -73,8 +73,8 @@ def test_pretraining_with_targets_bounded_by_logged_returns(tmp_path: Path) -> N
 
     from qtopt_finetune.bellman import BellmanConfig
 
-    write_blob_log(tmp_path / "log", 300)
-    bounded = job(tmp_path, 300, "bounded")
+    write_blob_log(tmp_path / "log", 600)
+    bounded = job(tmp_path, 500, "bounded")
     bounded = replace(bounded, learner=replace(bounded.learner, bellman=BellmanConfig(mc_lower_bound=True)))
     checkpoint = pretrain(bounded)
     manifest = json.loads((checkpoint / "manifest.json").read_text())
@@ -83,4 +83,5 @@ def test_pretraining_with_targets_bounded_by_logged_returns(tmp_path: Path) -> N
     rng = np.random.default_rng(9)
     sides = rng.integers(0, 2, 200)
     actions = policy.act_batch(blob_images(sides, 64, rng), np.zeros((200, 2), np.float32))
-    assert float(np.mean((actions[:, 0] > 0) == (sides == 1))) >= 0.8
+    accuracy = float(np.mean((actions[:, 0] > 0) == (sides == 1)))
+    assert accuracy >= 0.8, f"bounded policy: right side {accuracy:.2f} of the time (random: 0.5)"

@@ -51,3 +51,62 @@ def test_bad_jobs_fail_before_any_process_starts(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="episodes"):
         collect(CollectJob(str(tmp_path / "x"), episodes=0), show_progress=False)
     assert not (tmp_path / "x").exists()
+
+
+def _children(pid: int) -> set[int]:
+    """Pids whose parent is `pid` (from /proc; the pool's workers and its manager)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_terminated_collection_stops_its_workers_and_leaves_a_readable_log(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "log"
+    code = (
+        "from robot_drivers.runner import CollectJob, collect; "
+        f"collect(CollectJob({str(out)!r}, episodes=100000, workers=2, image_size=32), show_progress=False)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "OMP_NUM_THREADS": "1"})
+    try:
+        deadline = time.monotonic() + 120
+        while len(_children(proc.pid)) < 3 and time.monotonic() < deadline:  # manager + 2 workers
+            time.sleep(0.5)
+        time.sleep(3)  # a few episodes in
+        children = _children(proc.pid)
+        assert len(children) >= 3, "the collection never started its pool"
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while any(_alive(c) for c in children) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not any(_alive(c) for c in children), "collector processes outlived a terminated collection"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0
+    if not (out / "meta" / "info.json").exists():  # stopped before a shard was complete: none is visible
+        assert not list(out.rglob("*.parquet"))
+        return
+    with GraspLogReader(out) as reader:  # whatever was committed reads back whole
+        for episode_id in reader.episodes().column("episode_id").to_pylist():
+            assert reader.read_episode(episode_id)[-1].done
