@@ -82,11 +82,12 @@ def run_episode(world: GraspWorld, policy: Policy, seed: int) -> tuple[list[Step
     return steps, bool(info["success"]), start
 
 
-def _worker(job: CollectJob, worker: int, progress: Any, parent: int) -> tuple[int, int, int]:
+def _worker(job: CollectJob, worker: int, progress: Any, parent: int | None = None) -> tuple[int, int, int]:
     """Run this worker's share of the episodes; returns (episodes, successes, transitions).
 
-    A worker whose parent died (killed without the chance to stop its pool) stops after the episode it is
-    in: it commits what its writer holds and exits instead of collecting on as an orphan.
+    In a pool, `parent` is the collecting process's pid: a worker whose parent died (killed without the
+    chance to stop its pool) stops after the episode it is in, commits what its writer holds and exits
+    instead of collecting on as an orphan. Run in the calling process, there is no parent to watch.
     """
     world = GraspWorld(job.world_config())
     policy = make_policy(
@@ -97,7 +98,7 @@ def _worker(job: CollectJob, worker: int, progress: Any, parent: int) -> tuple[i
     writer = GraspLogWriter(job.out, image_format=job.image_format) if job.out else None
     try:
         for index in range(worker, job.episodes, job.workers):
-            if os.getppid() != parent:
+            if parent is not None and os.getppid() != parent:
                 break
             steps, success, start = run_episode(world, policy, job.seed + index)
             if writer is not None:

@@ -8,7 +8,6 @@ PyBullet one: it runs a checkpoint's CEM policy in the grasp world in the callin
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,5 +48,5 @@ class SimRollouts:
             robot=self.robot,
         )
         job.world_config()  # a bad variation or object split fails here, naming the field
-        done, successes, _ = _worker(job, 0, _NoProgress(), os.getppid())
+        done, successes, _ = _worker(job, 0, _NoProgress())
         return done, successes
