@@ -40,7 +40,7 @@ def test_demo_runs_the_main_job_end_to_end(tmp_path: Path) -> None:
     args += ["--base-log", str(tmp_path / "base_log"), "--work-dir", str(tmp_path / "demo"), "--json"]
     result = CliRunner().invoke(cli, [*args, "--promote", "always"])
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)  # --json: stdout is the summary; Ray logs on stderr
     assert summary["job"]["state"] == "done", summary["job"]
     assert summary["before"]["episodes"] == 4 and summary["dropped"]["episodes"] == 4
     assert summary["promoted"] and summary["recovered"]["episodes"] == 4
