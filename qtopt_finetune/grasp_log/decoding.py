@@ -32,16 +32,27 @@ class ImageDecoder:
         self.threads = default_threads() if threads is None else max(1, threads)
         self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="grasp-log-decode")
 
-    def decode(self, blobs: list[bytes], out: np.ndarray | None = None) -> np.ndarray:
-        """Decode into `out` (uint8 (len(blobs), H, W, 3)) or a new array; returns it."""
+    def decode(
+        self, blobs: list[bytes], out: np.ndarray | None = None, rows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Decode `blobs[i]` into `out[rows[i]]` (`out[i]` without rows; a new array without out)."""
         if out is None:
             out = np.empty((len(blobs), *self.shape, 3), dtype=np.uint8)
         if not blobs:
             return out
         n_chunks = min(self.threads, max(1, len(blobs) // 8))
+        if n_chunks == 1:  # one chunk: a hand-off to the pool would only add a wake-up
+            decode_into(out, blobs, self.shape, rows)
+            return out
         bounds = np.linspace(0, len(blobs), n_chunks + 1).astype(int)
         futures: list[Future[None]] = [
-            self._pool.submit(decode_into, out[a:b], blobs[a:b], self.shape)
+            self._pool.submit(
+                decode_into,
+                out if rows is not None else out[a:b],
+                blobs[a:b],
+                self.shape,
+                rows[a:b] if rows is not None else None,
+            )
             for a, b in itertools.pairwise(bounds)
         ]
         for f in futures:

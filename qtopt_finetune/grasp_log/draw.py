@@ -1,13 +1,18 @@
 """A `Draw`: sampled transitions whose image bytes are fetched but not decoded yet, and how several draws
-become one `TransitionBatch` with a single decode pass and a single copy of each image."""
+become one `TransitionBatch`: each distinct image is decoded once, straight into its first place in the
+batch, and copied only where the batch holds it again (a step that is also another transition's next)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from qtopt_finetune.batch import TransitionBatch
+
+# decode(blobs, out, rows): blobs[i] into out[rows[i]] (ImageDecoder.decode)
+DecodeRows = Callable[[list[bytes], np.ndarray, np.ndarray], object]
 
 
 @dataclass
@@ -27,19 +32,37 @@ class Draw:
         return int(self.reward.shape[0])
 
 
-def assemble(draws: list[Draw], images: np.ndarray, source: np.ndarray | None = None) -> TransitionBatch:
-    """The batch of `draws` in order; `images` holds every draw's decoded blobs, one draw after the other."""
-    starts = np.cumsum([0] + [len(d.blobs) for d in draws])
-    image_rows = np.concatenate([s + d.inverse[: len(d)] for s, d in zip(starts, draws, strict=False)])
-    next_rows = np.concatenate([s + d.inverse[len(d) :] for s, d in zip(starts, draws, strict=False)])
+def assemble(
+    draws: list[Draw], decode: DecodeRows, shape: tuple[int, int], source: np.ndarray | None = None
+) -> TransitionBatch:
+    """The batch of `draws` in order, its images decoded by `decode` into place."""
+    n = sum(len(d) for d in draws)
+    # one buffer: rows [0, n) are the images, [n, 2n) the next images; both halves are contiguous
+    both = np.empty((2, n, *shape, 3), dtype=np.uint8)
+    flat = both.reshape(2 * n, *shape, 3)
+    blob_of = np.empty(2 * n, dtype=np.int64)  # batch row -> index into the concatenated blobs
+    start, row0 = 0, 0
+    for d in draws:
+        k = len(d)
+        blob_of[row0 : row0 + k] = start + d.inverse[:k]
+        blob_of[n + row0 : n + row0 + k] = start + d.inverse[k:]
+        start, row0 = start + len(d.blobs), row0 + k
+    blobs = [b for d in draws for b in d.blobs]
+    used, first = np.unique(blob_of, return_index=True)  # each blob the batch holds, and its first row
+    decode([blobs[u] for u in used], flat, first)
+    first_row = np.empty(len(blobs), dtype=np.int64)
+    first_row[used] = first
+    again = np.flatnonzero(first_row[blob_of] != np.arange(2 * n))
+    if again.size:
+        flat[again] = flat[first_row[blob_of[again]]]
     cat = lambda name: np.concatenate([getattr(d, name) for d in draws])  # noqa: E731
     with_returns = all(d.mc_return is not None for d in draws)
     return TransitionBatch(
-        image=images.take(image_rows, axis=0),
+        image=both[0],
         state=cat("state"),
         action=cat("action"),
         reward=cat("reward"),
-        next_image=images.take(next_rows, axis=0),
+        next_image=both[1],
         next_state=cat("next_state"),
         done=cat("done").astype(np.float32),
         source=source,

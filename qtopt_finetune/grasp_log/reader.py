@@ -162,7 +162,8 @@ class GraspLogReader:
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> TransitionBatch:
         draw = self.draw(batch_size, rng)
-        return assemble([draw], self._parts()[2].decode(draw.blobs))
+        decoder = self._parts()[2]
+        return assemble([draw], decoder.decode, decoder.shape)
 
     def close(self) -> None:
         with self._lock:

@@ -59,7 +59,6 @@ class MixedSampler:
         self.counts = exact_counts([w for _, w in sources], batch_size)
         self._rng = np.random.default_rng(seed)
         self._decoder = ImageDecoder(shapes.pop(), decode_threads)
-        self._scratch = np.empty((0, *self._decoder.shape, 3), dtype=np.uint8)
         self._source = np.repeat(np.arange(len(self.counts), dtype=np.int64), self.counts)
         self._queue: queue.Queue[TransitionBatch | BaseException] | None = None
         self._stop = threading.Event()
@@ -75,11 +74,7 @@ class MixedSampler:
             for r, n in zip(self.readers, self.counts, strict=True)
             if n > 0
         ]
-        blobs = [b for d in draws for b in d.blobs]
-        if self._scratch.shape[0] < len(blobs):  # reused: no fresh pages to fault in for every batch
-            self._scratch = np.empty((2 * self.batch_size, *self._decoder.shape, 3), dtype=np.uint8)
-        images = self._decoder.decode(blobs, out=self._scratch[: len(blobs)])
-        return assemble(draws, images, source=self._source.copy())
+        return assemble(draws, self._decoder.decode, self._decoder.shape, source=self._source.copy())
 
     def _produce(self) -> None:
         assert self._queue is not None
