@@ -50,13 +50,20 @@ def _decode_general(data: bytes, shape: tuple[int, int] | None) -> np.ndarray:
     return out
 
 
+def _decode_to(row: np.ndarray, data: bytes, shape: tuple[int, int]) -> None:
+    """Decode into `row` (uint8 (H, W, 3)): JPEG straight into it where it can, else Pillow and a copy."""
+    if data[:2] == JPEG_MAGIC and row.flags.c_contiguous and _decode_jpeg_into(data, row):
+        return
+    row[...] = _decode_general(data, shape)
+
+
 def decode_image(data: bytes, shape: tuple[int, int] | None = None) -> np.ndarray:
     """Decode JPEG or PNG bytes to uint8 (H, W, 3). With `shape` (H, W), JPEG takes the fast path."""
-    if shape is not None and data[:2] == JPEG_MAGIC:
-        out = np.empty((*shape, 3), dtype=np.uint8)
-        if _decode_jpeg_into(data, out):
-            return out
-    return _decode_general(data, shape)
+    if shape is None:
+        return _decode_general(data, None)
+    out = np.empty((*shape, 3), dtype=np.uint8)
+    _decode_to(out, data, shape)
+    return out
 
 
 def decode_into(
@@ -64,7 +71,4 @@ def decode_into(
 ) -> None:
     """Decode `blobs[i]` into `out[rows[i]]` (`out[i]` without rows); out is uint8 (N, H, W, 3)."""
     for i, data in enumerate(blobs):
-        row = out[i if rows is None else rows[i]]
-        if data[:2] == JPEG_MAGIC and row.flags.c_contiguous and _decode_jpeg_into(data, row):
-            continue
-        row[...] = _decode_general(data, shape)
+        _decode_to(out[i if rows is None else rows[i]], data, shape)

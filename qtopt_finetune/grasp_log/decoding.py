@@ -44,15 +44,11 @@ class ImageDecoder:
         if n_chunks == 1:  # one chunk: a hand-off to the pool would only add a wake-up
             decode_into(out, blobs, self.shape, rows)
             return out
+        if rows is None:
+            rows = np.arange(len(blobs))
         bounds = np.linspace(0, len(blobs), n_chunks + 1).astype(int)
         futures: list[Future[None]] = [
-            self._pool.submit(
-                decode_into,
-                out if rows is not None else out[a:b],
-                blobs[a:b],
-                self.shape,
-                rows[a:b] if rows is not None else None,
-            )
+            self._pool.submit(decode_into, out, blobs[a:b], self.shape, rows[a:b])
             for a, b in itertools.pairwise(bounds)
         ]
         for f in futures:
