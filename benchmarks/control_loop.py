@@ -1,13 +1,14 @@
 """Control-loop latency of the ROS 2 grasp agent: camera image in -> Cartesian command out, 64x64, CPU.
 
-A stand-in robot node (this process, its own executor thread) answers each Cartesian target at once with a
-tool pose at the target and a fresh 64x64 rgb8 image, and the gripper service at once. The agent node (the
-same code as `qtopt robot --ros`, the default Q-network for 64x64 and QT-Opt's CEM, a fresh checkpoint)
+A stand-in robot node answers each Cartesian target at once with a tool pose at the target and a fresh
+64x64 rgb8 image, and the gripper service at once. It runs in its own process, as a robot driver does (or,
+with `--one-process`, in the agent's process on a second executor thread, sharing its GIL). The agent node
+(the same code as `qtopt robot --ros`, the default Q-network for 64x64 and QT-Opt's CEM, a fresh checkpoint)
 runs its episodes against it over real DDS (Fast DDS, localhost only). A latency is counted from the
 moment an image is published to the moment the target computed from it arrives: transport both ways,
 decoding, preprocessing, CEM (2 x 64 samples), the step's monitoring/recording messages, the command.
 
-    .venv/bin/python benchmarks/control_loop.py [--quick] [--steps 400]
+    .venv/bin/python benchmarks/control_loop.py [--quick] [--steps 400] [--one-process]
 
 Last line: `p50_ms=... p99_ms=... steps=...`.
 """
@@ -15,6 +16,7 @@ Last line: `p50_ms=... p99_ms=... steps=...`.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import platform
 import tempfile
@@ -96,53 +98,101 @@ class InstantRobot(Node):
         return response
 
 
-def run(steps: int, time_limit: float) -> np.ndarray:
-    tmp = Path(tempfile.mkdtemp(prefix="qtopt_control_loop_"))
-    config = LearnerConfig(checkpoint_every=0, progress=False, tensorboard=False)
-    checkpoint = Learner(QNetworkConfig(image_size=64), config).save_checkpoint(tmp / "ck")
+def _spin_until(robot: InstantRobot, steps: int, time_limit: float) -> None:
+    start = time.monotonic()
+    while len(robot.latencies) < steps + 10 and time.monotonic() - start < time_limit:
+        time.sleep(0.05)
+
+
+def robot_process(steps: int, time_limit: float, results: Any) -> None:
+    """The stand-in robot in a process of its own: serve until `steps` (+10 warm-up) are measured."""
     context = Context()
     rclpy.init(context=context)
     robot = InstantRobot(context)
-    params = {"checkpoint": str(checkpoint), "drop_settle_s": 0.01, "episodes": 0}
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(robot)
+    thread = threading.Thread(target=executor.spin, daemon=True)
+    thread.start()
+    _spin_until(robot, steps, time_limit)
+    with robot.lock:
+        latencies = list(robot.latencies)
+    results.put(latencies)
+    executor.shutdown()
+    thread.join(timeout=10)
+    robot.destroy_node()
+    rclpy.try_shutdown(context=context)
+
+
+def run(steps: int, time_limit: float, one_process: bool = False, torch_threads: int = 1) -> np.ndarray:
+    tmp = Path(tempfile.mkdtemp(prefix="qtopt_control_loop_"))
+    config = LearnerConfig(checkpoint_every=0, progress=False, tensorboard=False)
+    checkpoint = Learner(QNetworkConfig(image_size=64), config).save_checkpoint(tmp / "ck")
+    process, results = None, None
+    if not one_process:
+        mp = multiprocessing.get_context("spawn")
+        results = mp.Queue()
+        process = mp.Process(target=robot_process, args=(steps, time_limit, results), daemon=True)
+        process.start()
+    context = Context()
+    rclpy.init(context=context)
+    robot = InstantRobot(context) if one_process else None
+    params = {
+        "checkpoint": str(checkpoint),
+        "drop_settle_s": 0.01,
+        "episodes": 0,
+        "torch_threads": torch_threads,
+    }
     agent = GraspAgentNode(
         context=context, parameter_overrides=[Parameter(k, value=v) for k, v in params.items()]
     )
-    executors = [SingleThreadedExecutor(context=context) for _ in range(2)]  # one per node, as two processes
+    nodes: list[Node] = [agent] if robot is None else [robot, agent]
+    executors = [SingleThreadedExecutor(context=context) for _ in nodes]  # one per node
     threads = []
-    for executor, node in zip(executors, (robot, agent), strict=True):
+    for executor, node in zip(executors, nodes, strict=True):
         executor.add_node(node)
         threads.append(threading.Thread(target=executor.spin, daemon=True))
         threads[-1].start()
     agent.trigger_configure()
     agent.trigger_activate()
-    start = time.monotonic()
-    while len(robot.latencies) < steps + 10 and time.monotonic() - start < time_limit:
-        time.sleep(0.05)
+    if robot is not None:
+        _spin_until(robot, steps, time_limit)
+        latencies = robot.latencies
+    else:
+        assert results is not None and process is not None
+        latencies = results.get(timeout=time_limit + 120)
+        process.join(timeout=30)
     agent.trigger_deactivate()
     for executor in executors:
         executor.shutdown()
     for thread in threads:
         thread.join(timeout=10)
     agent.destroy_node()
-    robot.destroy_node()
+    if robot is not None:
+        robot.destroy_node()
     rclpy.try_shutdown(context=context)
-    return np.asarray(robot.latencies[10:]) * 1000.0  # the first steps warm up torch and DDS
+    return np.asarray(latencies[10:]) * 1000.0  # the first steps warm up torch and DDS
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="up to 100 steps or 30 s, under 60 s in all")
     parser.add_argument("--steps", type=int, default=1000)
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="the agent's torch_threads parameter (0: torch's default)"
+    )
+    parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="the stand-in robot in the agent's process (shares its GIL)",
+    )
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
     steps, limit = (100, 30.0) if args.quick else (args.steps, 600.0)
-    ms = run(steps, limit)
+    ms = run(steps, limit, args.one_process, args.threads)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch threads "
-        f"{torch.get_num_threads()}, load average {load:.2f}"
+        f"{torch.get_num_threads()}, load average {load:.2f}, "
+        f"robot {'in the agent process' if args.one_process else 'in its own process'}"
     )
     if ms.size == 0:
         raise SystemExit("no control steps were measured")

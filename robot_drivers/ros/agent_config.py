@@ -18,6 +18,10 @@ class AgentConfig:
     policy: str = "cem"  # cem: CEM over `checkpoint`'s Q-network; descend: QT-Opt's scripted exploration
     checkpoint: str = ""  # checkpoint folder (cem); a new value is picked up at the next episode
     exploration: float = 0.0  # probability of a random action (cem)
+    # torch threads for CEM (process-wide; 0 = torch's default). One: a single observation's CEM gains
+    # nothing from intra-op threads, and their barriers stall for a time slice whenever a core is busy
+    # (p99 22 ms -> 12 ms at 2 threads -> 1 in benchmarks/control_loop.py, see RESULTS.md).
+    torch_threads: int = 1
     image_topic: str = topics.CAMERA_TOPIC
     target_pose_topic: str = topics.TARGET_POSE_TOPIC
     tool_pose_topic: str = topics.TOOL_POSE_TOPIC
@@ -67,6 +71,8 @@ class AgentConfig:
             out.append(
                 f"episodes must be >= 0 and max_steps in [1, 100], got {self.episodes}, {self.max_steps}"
             )
+        if self.torch_threads < 0:
+            out.append(f"torch_threads must be >= 0 (0: torch's default), got {self.torch_threads}")
         if len(self.workspace_min) != 3 or len(self.workspace_max) != 3:
             out.append("workspace_min and workspace_max must have 3 entries (x, y, z)")
         elif any(lo >= hi for lo, hi in zip(self.workspace_min, self.workspace_max, strict=True)):

@@ -45,8 +45,12 @@ def load_policy(cfg: AgentConfig, seed: int) -> tuple[Policy, str, int]:
     """-> (policy, policy id, image size)."""
     if cfg.policy == "descend":
         return DescendPolicy(seed=seed), "descend", 64
+    import torch
+
     from qtopt_finetune.policy import CEMPolicy
 
+    if cfg.torch_threads:
+        torch.set_num_threads(cfg.torch_threads)
     cem = CEMPolicy.from_checkpoint(cfg.checkpoint, exploration=cfg.exploration, seed=seed)
     return cem, cem.checkpoint_id or Path(cfg.checkpoint).name, cem.image_size
 

@@ -20,10 +20,36 @@ def test_bad_parameters_are_named(tmp_path: Path) -> None:
         AgentConfig(policy="descend", workspace_min=(1.0, 0.0, 0.0))
     with pytest.raises(ValueError, match="unknown grasp agent parameter"):
         AgentConfig.from_dict({"policy": "descend", "camera": "/x"})
+    with pytest.raises(ValueError, match="torch_threads must be >= 0"):
+        AgentConfig(policy="descend", torch_threads=-1)
     config = tmp_path / "robot.yaml"
     config.write_text("policy: descend\nlift_height: 1\nworkspace_max: [1, 1, 1]\n")
     cfg = load_robot_config(config)
     assert cfg.lift_height == 1.0 and cfg.workspace_max == (1.0, 1.0, 1.0)
+
+
+def test_loading_the_cem_policy_sets_the_agent_torch_threads(tmp_path: Path) -> None:
+    """torch_threads is process-wide, so this runs in a child process: 1 (the default) and 0 (torch's own)."""
+    code = (
+        "import sys, torch\n"
+        "from qtopt_finetune.learner import Learner\n"
+        "from qtopt_finetune.learner_config import LearnerConfig\n"
+        "from qtopt_finetune.networks import QNetworkConfig\n"
+        "from robot_drivers.ros.agent_config import AgentConfig\n"
+        "from robot_drivers.ros.agent_node import load_policy\n"
+        "torch.set_num_threads(2)\n"
+        "cfg = LearnerConfig(checkpoint_every=0, progress=False, tensorboard=False)\n"
+        "ck = Learner(QNetworkConfig(image_size=64), cfg).save_checkpoint(sys.argv[1])\n"
+        "load_policy(AgentConfig(checkpoint=str(ck), torch_threads=0), 0)\n"
+        "print(torch.get_num_threads())\n"
+        "load_policy(AgentConfig(checkpoint=str(ck)), 0)\n"
+        "print(torch.get_num_threads())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "ck")], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["2", "1"]
 
 
 def test_configure_fails_cleanly_on_a_bad_parameter(tmp_path: Path) -> None:
