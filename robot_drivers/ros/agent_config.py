@@ -20,7 +20,7 @@ class AgentConfig:
     exploration: float = 0.0  # probability of a random action (cem)
     # torch threads for CEM (process-wide; 0 = torch's default). One: a single observation's CEM gains
     # nothing from intra-op threads, and their barriers stall for a time slice whenever a core is busy
-    # (p99 22 ms -> 12 ms at 2 threads -> 1 in benchmarks/control_loop.py, see RESULTS.md).
+    # (p99 27 ms -> 13 ms over 1,000 steps, 2 threads -> 1, in benchmarks/control_loop.py; see RESULTS.md).
     torch_threads: int = 1
     image_topic: str = topics.CAMERA_TOPIC
     target_pose_topic: str = topics.TARGET_POSE_TOPIC
