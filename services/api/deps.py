@@ -21,6 +21,11 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+# The session commits when the endpoint returns, before the response is sent ("function" scope): a client
+# that got 200 can rely on its write being committed (the default, "request", commits after sending).
+DB = Depends(get_session, scope="function")
+
+
 def principal_for(request: Request, key: str | None) -> Principal | None:
     if not key:
         return None
@@ -29,10 +34,13 @@ def principal_for(request: Request, key: str | None) -> Principal | None:
 
 
 def require(role: Role) -> Callable[..., Principal]:
-    """401 without a valid key, 403 with a key whose role may not do this."""
+    """401 without a valid key, 403 with a key whose role may not do this.
 
-    def check(request: Request, key: str | None = Security(api_key_header)) -> Principal:
-        principal = principal_for(request, key)
+    The key is looked up in the request's own session (FastAPI caches `DB` per request, so the endpoint
+    gets the same one): one pool checkout and one commit per request, not two."""
+
+    def check(key: str | None = Security(api_key_header), session: Session = DB) -> Principal:
+        principal = lookup(session, key) if key else None
         if principal is None:
             raise HTTPException(
                 401, f"a valid {KEY_HEADER} header is required", {"WWW-Authenticate": "ApiKey"}
@@ -44,9 +52,6 @@ def require(role: Role) -> Callable[..., Principal]:
     return check
 
 
-# The session commits when the endpoint returns, before the response is sent ("function" scope): a client
-# that got 200 can rely on its write being committed (the default, "request", commits after sending).
-DB = Depends(get_session, scope="function")
 Viewer = Depends(require(Role.viewer))
 RobotKey = Depends(require(Role.robot))
 Operator = Depends(require(Role.operator))
