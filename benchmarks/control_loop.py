@@ -22,6 +22,7 @@ import platform
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,9 @@ os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
 os.environ.setdefault("ROS_DOMAIN_ID", "74")
 
 import numpy as np
-import rclpy
 import torch
 from geometry_msgs.msg import PoseStamped
 from rclpy.context import Context
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import Image, JointState
@@ -46,6 +45,7 @@ from qtopt_finetune.networks import QNetworkConfig
 from robot_drivers.ros import topics
 from robot_drivers.ros.agent_node import GraspAgentNode
 from robot_drivers.ros.images import fill_image_msg
+from robot_drivers.ros.spinning import spinning
 
 
 class InstantRobot(Node):
@@ -106,21 +106,10 @@ def _spin_until(robot: InstantRobot, steps: int, time_limit: float) -> None:
 
 def robot_process(steps: int, time_limit: float, results: Any) -> None:
     """The stand-in robot in a process of its own: serve until `steps` (+10 warm-up) are measured."""
-    context = Context()
-    rclpy.init(context=context)
-    robot = InstantRobot(context)
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(robot)
-    thread = threading.Thread(target=executor.spin, daemon=True)
-    thread.start()
-    _spin_until(robot, steps, time_limit)
-    with robot.lock:
-        latencies = list(robot.latencies)
-    results.put(latencies)
-    executor.shutdown()
-    thread.join(timeout=10)
-    robot.destroy_node()
-    rclpy.try_shutdown(context=context)
+    with spinning(InstantRobot) as (robot,):
+        _spin_until(robot, steps, time_limit)
+        with robot.lock:
+            results.put(list(robot.latencies))
 
 
 def run(steps: int, time_limit: float, one_process: bool = False, torch_threads: int = 1) -> np.ndarray:
@@ -133,43 +122,31 @@ def run(steps: int, time_limit: float, one_process: bool = False, torch_threads:
         results = mp.Queue()
         process = mp.Process(target=robot_process, args=(steps, time_limit, results), daemon=True)
         process.start()
-    context = Context()
-    rclpy.init(context=context)
-    robot = InstantRobot(context) if one_process else None
     params = {
         "checkpoint": str(checkpoint),
         "drop_settle_s": 0.01,
         "episodes": 0,
         "torch_threads": torch_threads,
     }
-    agent = GraspAgentNode(
-        context=context, parameter_overrides=[Parameter(k, value=v) for k, v in params.items()]
-    )
-    nodes: list[Node] = [agent] if robot is None else [robot, agent]
-    executors = [SingleThreadedExecutor(context=context) for _ in nodes]  # one per node
-    threads = []
-    for executor, node in zip(executors, nodes, strict=True):
-        executor.add_node(node)
-        threads.append(threading.Thread(target=executor.spin, daemon=True))
-        threads[-1].start()
-    agent.trigger_configure()
-    agent.trigger_activate()
-    if robot is not None:
-        _spin_until(robot, steps, time_limit)
-        latencies = robot.latencies
-    else:
-        assert results is not None and process is not None
-        latencies = results.get(timeout=time_limit + 120)
-        process.join(timeout=30)
-    agent.trigger_deactivate()
-    for executor in executors:
-        executor.shutdown()
-    for thread in threads:
-        thread.join(timeout=10)
-    agent.destroy_node()
-    if robot is not None:
-        robot.destroy_node()
-    rclpy.try_shutdown(context=context)
+
+    def agent_node(context: Context) -> GraspAgentNode:
+        overrides = [Parameter(k, value=v) for k, v in params.items()]
+        return GraspAgentNode(context=context, parameter_overrides=overrides)
+
+    factories: list[Callable[[Context], Node]] = [InstantRobot, agent_node] if one_process else [agent_node]
+    with spinning(*factories) as nodes:
+        agent = nodes[-1]
+        agent.trigger_configure()
+        agent.trigger_activate()
+        if one_process:
+            robot = nodes[0]
+            _spin_until(robot, steps, time_limit)
+            latencies = list(robot.latencies)
+        else:
+            assert results is not None and process is not None
+            latencies = results.get(timeout=time_limit + 120)
+            process.join(timeout=30)
+        agent.trigger_deactivate()
     return np.asarray(latencies[10:]) * 1000.0  # the first steps warm up torch and DDS
 
 

@@ -58,7 +58,7 @@ def test_configure_fails_cleanly_on_a_bad_parameter(tmp_path: Path) -> None:
     from rclpy.parameter import Parameter
 
     from robot_drivers.ros.agent_node import GraspAgentNode
-    from tests.robot_drivers.ros.helpers import spinning
+    from robot_drivers.ros.spinning import spinning
 
     bad = [Parameter("policy", value="cem"), Parameter("checkpoint", value=str(tmp_path / "none"))]
     with spinning(lambda c: GraspAgentNode(context=c, parameter_overrides=bad)) as (agent,):

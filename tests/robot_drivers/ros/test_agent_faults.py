@@ -14,7 +14,8 @@ from qtopt_finetune.grasp_log import GraspLogReader
 from robot_drivers.ros import topics
 from robot_drivers.ros.agent_node import GraspAgentNode
 from robot_drivers.ros.sim_bridge import SimBridgeNode
-from tests.robot_drivers.ros.helpers import spinning, wait_for
+from robot_drivers.ros.spinning import spinning
+from tests.robot_drivers.ros.helpers import wait_for
 
 
 def _agent(ctx: object, log: Path, episodes: int) -> GraspAgentNode:

@@ -13,7 +13,8 @@ from qtopt_finetune.grasp_log import GraspLogReader
 from robot_drivers.ros import topics
 from robot_drivers.ros.agent_node import GraspAgentNode
 from robot_drivers.ros.sim_bridge import SimBridgeNode
-from tests.robot_drivers.ros.helpers import fresh_checkpoint, spinning, wait_for
+from robot_drivers.ros.spinning import spinning
+from tests.robot_drivers.ros.helpers import fresh_checkpoint, wait_for
 
 
 def test_new_champion_is_picked_up_and_deactivate_aborts_the_running_episode(tmp_path: Path) -> None:

@@ -15,7 +15,8 @@ from qtopt_finetune.checkpoint import read_manifest
 from qtopt_finetune.grasp_log import GraspLogReader, GraspLogWriter, import_rosbag
 from robot_drivers.ros.bag_recorder import AGENT_BAG_MAPPING
 from robot_drivers.ros.sim_bridge import SimBridgeNode
-from tests.robot_drivers.ros.helpers import fresh_checkpoint, spinning
+from robot_drivers.ros.spinning import spinning
+from tests.robot_drivers.ros.helpers import fresh_checkpoint
 
 EPISODES = 5
 

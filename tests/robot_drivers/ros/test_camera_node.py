@@ -13,7 +13,8 @@ from robot_drivers.camera.synthetic_recording import recording_suffix, write_syn
 from robot_drivers.ros import topics
 from robot_drivers.ros.camera_node import CameraPublisherNode
 from robot_drivers.ros.images import rgb_from_msg
-from tests.robot_drivers.ros.helpers import spinning, wait_for
+from robot_drivers.ros.spinning import spinning
+from tests.robot_drivers.ros.helpers import wait_for
 
 
 def test_recording_played_through_the_camera_node_arrives_as_images(tmp_path: Path) -> None:

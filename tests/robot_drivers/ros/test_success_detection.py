@@ -15,7 +15,7 @@ from robot_drivers.policies.scripted import ScriptedGraspPolicy
 from robot_drivers.ros import topics
 from robot_drivers.ros.agent_node import GraspAgentNode
 from robot_drivers.ros.sim_bridge import SimBridgeNode
-from tests.robot_drivers.ros.helpers import spinning
+from robot_drivers.ros.spinning import spinning
 
 EPISODES = 4
 
