@@ -6,6 +6,7 @@ import logging
 import warnings
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,11 +21,43 @@ class GraspLogWarning(UserWarning):
     """Part of a grasp log could not be read and was skipped."""
 
 
+# Episode tables in memory at once (~160 kB each at 500 episodes a shard): a log's size never shows in a
+# reader's memory, and queries repeated on a small log do not re-read its files.
+CACHED_TABLES = 32
+
+
+class ShardChangedError(RuntimeError):
+    """A shard's episode table changed or vanished after the log was opened (committed shards never do)."""
+
+
+@lru_cache(maxsize=CACHED_TABLES)
+def _load_episodes(path: Path, size: int, mtime_ns: int) -> pa.Table:
+    return pq.read_table(path).select(schema.EPISODES_SCHEMA.names).cast(schema.EPISODES_SCHEMA)
+
+
 @dataclass(frozen=True)
 class Shard:
     number: int
     data_path: Path
-    episodes: pa.Table  # its episode table (EPISODES_SCHEMA)
+    episodes_path: Path
+    num_episodes: int
+
+    @property
+    def episodes(self) -> pa.Table:
+        """Its episode table (EPISODES_SCHEMA), read again from disk when it has left the small cache."""
+        try:
+            st = self.episodes_path.stat()
+            table = _load_episodes(self.episodes_path, st.st_size, st.st_mtime_ns)
+        except (OSError, pa.ArrowException, KeyError, ValueError) as exc:
+            raise ShardChangedError(
+                f"{self.episodes_path}: unreadable since the log was opened ({exc})"
+            ) from exc
+        if table.num_rows != self.num_episodes:
+            raise ShardChangedError(
+                f"{self.episodes_path}: {table.num_rows} episodes, "
+                f"{self.num_episodes} when the log was opened"
+            )
+        return table
 
 
 def skip(path: Path, reason: str) -> None:
@@ -43,8 +76,8 @@ def _crc32(path: Path) -> int:
 
 def _check(shard: int, ep_path: Path, data: Path, verify_checksums: bool) -> Shard | None:
     try:
-        table = pq.read_table(ep_path)
-        table = table.select(schema.EPISODES_SCHEMA.names).cast(schema.EPISODES_SCHEMA)
+        st = ep_path.stat()
+        table = _load_episodes(ep_path, st.st_size, st.st_mtime_ns)
     except (OSError, pa.ArrowException, KeyError, ValueError) as exc:
         skip(ep_path, f"unreadable episode table ({exc})")
         return None
@@ -67,7 +100,7 @@ def _check(shard: int, ep_path: Path, data: Path, verify_checksums: bool) -> Sha
     if verify_checksums and _crc32(data) != int(table["data_file_crc32"][0].as_py()):
         skip(data, "CRC32 mismatch (corrupt)")
         return None
-    return Shard(shard, data, table)
+    return Shard(shard, data, ep_path, table.num_rows)
 
 
 def scan_shards(root: Path, verify_checksums: bool = False) -> list[Shard]:

@@ -1,5 +1,6 @@
-"""The in-memory transition index: per step of the selected episodes, where its image bytes are and its
-small numbers (state, action, reward, done). No images: about 53 bytes per transition (53 MB per million).
+"""The transition index of some episodes: per step, where its image bytes are and its small numbers (state,
+action, reward, done). No images: about 53 bytes per transition. Built per shard; sampling keeps it on disk
+(`index_file.py`), reading one episode keeps it in memory.
 
 Steps of an episode are contiguous and in order, so transition i's next observation is row i + 1, or row i
 itself where done (the batch contract repeats the last observation there).
@@ -7,7 +8,8 @@ itself where done (the batch contract repeats the last observation there).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -28,27 +30,12 @@ class TransitionIndex:
     action: np.ndarray  # float32 (N, ACTION_DIM)
     reward: np.ndarray  # float32 (N,)
     done: np.ndarray  # bool (N,)
-    _returns: dict[float, np.ndarray] = field(default_factory=dict, init=False, repr=False)  # by gamma
 
     def __len__(self) -> int:
         return int(self.done.shape[0])
 
     def next_rows(self, rows: np.ndarray) -> np.ndarray:
         return np.where(self.done[rows], rows, rows + 1)
-
-    def discounted_returns(self, gamma: float) -> np.ndarray:
-        """float32 (N,): reward_t + gamma * reward_t+1 + ... to the end of each row's episode."""
-        if not 0.0 <= gamma <= 1.0:
-            raise ValueError(f"gamma must be in [0, 1], got {gamma}")
-        cache = self._returns
-        if gamma not in cache:
-            out = np.empty(len(self), np.float32)
-            running = 0.0
-            for i in range(len(self) - 1, -1, -1):  # episodes are contiguous and end at done
-                running = float(self.reward[i]) + (0.0 if self.done[i] else gamma * running)
-                out[i] = running
-            cache[gamma] = out
-        return cache[gamma]
 
 
 def _fixed(column: pa.ChunkedArray, width: int) -> np.ndarray:
@@ -79,8 +66,15 @@ def _shard_part(shard: Shard, selected: pa.Table) -> dict[str, np.ndarray] | Non
     }
 
 
+def shard_indexes(shards: Iterable[tuple[Shard, pa.Table]]) -> Iterator[TransitionIndex]:
+    """The index of each readable shard's selected episodes, one shard at a time (unreadable ones skipped)."""
+    for shard, sel in shards:
+        if sel.num_rows and (part := _shard_part(shard, sel)) is not None:
+            yield TransitionIndex(**part)
+
+
 def build_index(shards: list[tuple[Shard, pa.Table]]) -> TransitionIndex:
-    """Index the steps of the selected episodes (`(shard, its selected episode rows)` pairs)."""
+    """Index the steps of the selected episodes (`(shard, its selected episode rows)` pairs) in memory."""
     parts = [p for shard, sel in shards if sel.num_rows and (p := _shard_part(shard, sel)) is not None]
     empty: dict[str, np.ndarray] = {
         "shard": np.zeros(0, np.int32),

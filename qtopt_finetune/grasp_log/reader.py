@@ -1,8 +1,9 @@
 """`GraspLogReader`: episode metadata with filters, streaming transitions, and random-access sampling.
 
 Opening a log reads `meta/info.json` and the episode tables only (kilobytes per shard). Sampling builds the
-transition index on first use (see `index.py`: small numbers, never images), then fetches each sampled image
-with one `pread` and decodes on a thread pool. Shards a writer is committing right now are not seen by an
+transition index on first use, in a temporary file (see `index_file.py`: small numbers, never images, so the
+sampler's memory does not grow with the log); each sampled transition is one `pread` of its record and one
+of each distinct image, decoded on a thread pool. Shards a writer is committing right now are not seen by an
 open reader; call `refresh()` (or open a new reader) to pick them up.
 """
 
@@ -26,7 +27,8 @@ from qtopt_finetune.grasp_log.decoding import ImageDecoder
 from qtopt_finetune.grasp_log.draw import Draw, assemble
 from qtopt_finetune.grasp_log.filters import EpisodeFilter
 from qtopt_finetune.grasp_log.image_store import ImageStore
-from qtopt_finetune.grasp_log.index import TransitionIndex, build_index
+from qtopt_finetune.grasp_log.index import build_index, shard_indexes
+from qtopt_finetune.grasp_log.index_file import IndexFile
 from qtopt_finetune.grasp_log.info import LogInfo, load_info
 from qtopt_finetune.grasp_log.records import Step
 
@@ -47,7 +49,7 @@ class GraspLogReader:
         self._decode_threads, self._verify = decode_threads, verify_checksums
         self._shards: list[Shard] = scan_shards(self.root, verify_checksums) if _shards is None else _shards
         self._lock = threading.Lock()
-        self._index: TransitionIndex | None = None
+        self._index: IndexFile | None = None
         self._store: ImageStore | None = None
         self._decoder: ImageDecoder | None = None
 
@@ -80,14 +82,18 @@ class GraspLogReader:
         """Pick up shards committed since this reader was opened."""
         with self._lock:
             self._shards = scan_shards(self.root, self._verify)
-            self._index = None
+            if self._index is not None:
+                self._index.close()
+                self._index = None
             if self._store is not None:
                 self._store.close()
                 self._store = None
 
-    def selected_shards(self) -> list[tuple[Shard, pa.Table]]:
-        """Each readable shard with the rows of its episode table that this reader's filter selects."""
-        return [(s, self.where.apply(s.episodes)) for s in self._shards]
+    def selected_shards(self) -> Iterator[tuple[Shard, pa.Table]]:
+        """Each readable shard with the rows of its episode table that this reader's filter selects, one
+        shard at a time (a log's episode tables are never all in memory at once)."""
+        for shard in self._shards:
+            yield shard, self.where.apply(shard.episodes)
 
     @property
     def num_episodes(self) -> int:
@@ -103,7 +109,8 @@ class GraspLogReader:
     def read_episode(self, episode_id: str) -> list[Step]:
         """All steps of one episode, images decoded."""
         for shard in self._shards:
-            hit = shard.episodes.filter(pc.equal(shard.episodes["episode_id"], episode_id))
+            episodes = shard.episodes
+            hit = episodes.filter(pc.equal(episodes["episode_id"], episode_id))
             if hit.num_rows:
                 rows = build_index([(shard, hit)])
                 store = ImageStore({shard.number: shard.data_path})
@@ -124,10 +131,10 @@ class GraspLogReader:
         raise KeyError(f"no episode {episode_id!r} in {self.root}")
 
     # -- transitions ----------------------------------------------------------------------------------------
-    def _parts(self) -> tuple[TransitionIndex, ImageStore, ImageDecoder]:
+    def _parts(self) -> tuple[IndexFile, ImageStore, ImageDecoder]:
         with self._lock:
             if self._index is None:
-                self._index = build_index(self.selected_shards())
+                self._index = IndexFile(shard_indexes(self.selected_shards()))
             if self._store is None:
                 self._store = ImageStore({s.number: s.data_path for s in self._shards})
             if self._decoder is None:
@@ -146,18 +153,22 @@ class GraspLogReader:
         if len(index) == 0:
             raise ValueError(f"{self.root}: no transitions to sample (filter: {self.where})")
         rows = rng.integers(0, len(index), size=batch_size)
-        nxt = index.next_rows(rows)
-        unique, inverse = np.unique(np.concatenate([rows, nxt]), return_inverse=True)
-        blobs = store.fetch(index.shard[unique], index.offset[unique], index.length[unique])
+        rec = index.read(rows)
+        shard = np.concatenate([rec["shard"], rec["shard"]])
+        offset = np.concatenate([rec["offset"], rec["next_offset"]])
+        length = np.concatenate([rec["length"], rec["next_length"]])
+        # an image is known by (shard, offset); offsets stay far below 2**40 bytes
+        _, first, inverse = np.unique((shard.astype(np.int64) << 40) | offset, True, True)
+        blobs = store.fetch(shard[first], offset[first], length[first])
         return Draw(
             blobs,
             inverse,
-            index.state[rows],
-            index.action[rows],
-            index.reward[rows],
-            index.state[nxt],
-            index.done[rows],
-            None if return_gamma is None else index.discounted_returns(return_gamma)[rows],
+            rec["state"],
+            rec["action"],
+            rec["reward"],
+            rec["next_state"],
+            rec["done"].astype(bool),
+            None if return_gamma is None else index.discounted_returns(return_gamma, rows),
         )
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> TransitionBatch:
@@ -167,6 +178,9 @@ class GraspLogReader:
 
     def close(self) -> None:
         with self._lock:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
             if self._store is not None:
                 self._store.close()
                 self._store = None

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -92,7 +92,7 @@ def _transitions(rows: Rows) -> tuple[TransitionBatch, Rows | None]:
 
 
 def iter_transitions(
-    shards: list[tuple[Shard, pa.Table]], decoder: ImageDecoder, batch_size: int
+    shards: Iterable[tuple[Shard, pa.Table]], decoder: ImageDecoder, batch_size: int
 ) -> Iterator[TransitionBatch]:
     pieces: list[TransitionBatch] = []
     have = 0

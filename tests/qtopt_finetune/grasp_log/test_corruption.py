@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from qtopt_finetune.grasp_log import GraspLogFormatError, GraspLogReader, GraspLogWarning
+from qtopt_finetune.grasp_log.catalog import ShardChangedError
 from tests.qtopt_finetune.grasp_log.helpers import write_log
 
 SHARD_1 = Path("data/chunk-000/file-001.parquet")
@@ -88,3 +89,16 @@ def test_unknown_schema_version_is_a_clear_error(tmp_path: Path) -> None:
     info_path.write_text("{broken")
     with pytest.raises(GraspLogFormatError, match="unreadable"):
         GraspLogReader(tmp_path)
+
+
+def test_an_episode_table_removed_after_opening_gives_an_error_naming_it(tmp_path: Path) -> None:
+    """Readers keep few episode tables in memory and read the rest again; a table that vanished since the
+    log was opened is a clear error, not a silently shorter log."""
+    _log(tmp_path)
+    reader = GraspLogReader(tmp_path)
+    assert reader.num_episodes == 9
+    episodes = tmp_path / "meta/episodes/chunk-000/file-001.parquet"
+    episodes.unlink()
+    with pytest.raises(ShardChangedError, match=r"file-001\.parquet: unreadable since the log was opened"):
+        reader.episodes()
+    assert GraspLogReader(tmp_path).num_episodes == 6  # opened again: that shard is gone, the rest readable
