@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+import weakref
 from collections.abc import Iterable
+from typing import IO
 
 import numpy as np
 
@@ -36,6 +38,15 @@ RECORD = np.dtype(
     align=True,
 )
 RETURN = np.dtype("<f4")
+
+
+def _close_all(file: IO[bytes], columns: dict[float, IndexFile._Column]) -> None:
+    for column in columns.values():
+        column.file.close()
+    columns.clear()
+    file.close()
+
+
 _CHUNK_ROWS = 1 << 14  # rows per sequential read or write
 
 
@@ -60,6 +71,7 @@ class IndexFile:
         self._file = tempfile.TemporaryFile(prefix="qtopt_index_", dir=directory)  # noqa: SIM115
         self._fd = self._file.fileno()
         self._returns: dict[float, IndexFile._Column] = {}
+        weakref.finalize(self, _close_all, self._file, self._returns)  # dropped without close(): no leak
         self._lock = threading.Lock()
         rows = 0
         try:
@@ -130,7 +142,5 @@ class IndexFile:
 
     def close(self) -> None:
         with self._lock:
-            for column in self._returns.values():
-                column.file.close()
-            self._returns.clear()
-            self._file.close()
+            _close_all(self._file, self._returns)
+            self._fd = -1  # a read after close fails (EBADF) instead of reading whatever reuses the number

@@ -82,9 +82,8 @@ class GraspLogReader:
         """Pick up shards committed since this reader was opened."""
         with self._lock:
             self._shards = scan_shards(self.root, self._verify)
-            if self._index is not None:
-                self._index.close()
-                self._index = None
+            # not closed here: a prefetching sampler may still read it; its file goes with its last user
+            self._index = None
             if self._store is not None:
                 self._store.close()
                 self._store = None
@@ -158,7 +157,8 @@ class GraspLogReader:
         offset = np.concatenate([rec["offset"], rec["next_offset"]])
         length = np.concatenate([rec["length"], rec["next_length"]])
         # an image is known by (shard, offset); offsets stay far below 2**40 bytes
-        _, first, inverse = np.unique((shard.astype(np.int64) << 40) | offset, True, True)
+        key = (shard.astype(np.int64) << 40) | offset
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         blobs = store.fetch(shard[first], offset[first], length[first])
         return Draw(
             blobs,

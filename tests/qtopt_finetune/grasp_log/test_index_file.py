@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import os
+
 import numpy as np
 import pytest
 
@@ -72,3 +75,17 @@ def test_returns_run_to_each_episode_end_across_chunks(gamma: float, monkeypatch
             index.discounted_returns(1.5, rows)
     finally:
         index.close()
+
+
+def test_an_index_dropped_without_close_closes_its_file_and_a_closed_one_refuses_reads() -> None:
+    index = IndexFile([part([2, 2], shard=0, seed=4)])
+    fd = index._fd
+    os.fstat(fd)  # open
+    del index
+    gc.collect()
+    with pytest.raises(OSError):
+        os.fstat(fd)
+    closed = IndexFile([part([3], shard=0, seed=5)])
+    closed.close()
+    with pytest.raises(OSError):
+        closed.read(np.array([0]))
