@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from qtopt_finetune.stats import SuccessRate, success_rate
 from robot_drivers.runner import CollectJob, collect
@@ -88,27 +89,46 @@ class LearningCurve:
         """Success (with 95% intervals) against training steps, as a PNG next to the CSV."""
         if not self.csv_path.exists():
             return None
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         with self.csv_path.open() as f:
             rows = list(csv.DictReader(f))
-        steps = [int(r["step"]) for r in rows]
-        rate = [float(r["success"]) for r in rows]
-        low = [float(r["ci_low"]) for r in rows]
-        high = [float(r["ci_high"]) for r in rows]
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ax.plot(steps, rate, marker="o", label=f"{self.variation}, {self.objects} objects")
-        ax.fill_between(steps, low, high, alpha=0.25, label="95% Wilson interval")
-        ax.set_xlabel(f"training steps (log of {self.grasps_in_log} grasps)")
-        ax.set_ylabel("grasp success")
-        ax.set_ylim(0, 1)
-        ax.grid(alpha=0.3)
-        ax.legend(loc="lower right")
-        path = out or self.run_dir / "learning_curve.png"
-        fig.tight_layout()
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-        return path
+        return plot_success(
+            [int(r["step"]) for r in rows],
+            rows,
+            label=f"{self.variation}, {self.objects} objects",
+            xlabel=f"training steps (log of {self.grasps_in_log} grasps)",
+            path=out or self.run_dir / "learning_curve.png",
+        )
+
+
+def plot_success(
+    xs: list[int],
+    rows: list[dict[str, str]],
+    label: str,
+    xlabel: str,
+    path: Path,
+    legend_loc: Literal["lower right", "upper left"] = "lower right",
+    annotations: list[str] | None = None,
+) -> Path:
+    """A success curve with its 95% Wilson band from CSV rows (`success`, `ci_low`, `ci_high`) as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rate = [float(r["success"]) for r in rows]
+    low = [float(r["ci_low"]) for r in rows]
+    high = [float(r["ci_high"]) for r in rows]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(xs, rate, marker="o", label=label)
+    ax.fill_between(xs, low, high, alpha=0.25, label="95% Wilson interval")
+    for text, x, y in zip(annotations or [], xs, rate, strict=False):
+        ax.annotate(text, (x, y), textcoords="offset points", xytext=(0, 6), ha="center")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("grasp success")
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.legend(loc=legend_loc)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -35,6 +35,12 @@ def _load_episodes(path: Path, size: int, mtime_ns: int) -> pa.Table:
     return pq.read_table(path).select(schema.EPISODES_SCHEMA.names).cast(schema.EPISODES_SCHEMA)
 
 
+def _read_episodes(path: Path) -> pa.Table:
+    """An episode table through the cache (keyed by size and mtime, so a changed file is read again)."""
+    st = path.stat()
+    return _load_episodes(path, st.st_size, st.st_mtime_ns)
+
+
 @dataclass(frozen=True)
 class Shard:
     number: int
@@ -46,8 +52,7 @@ class Shard:
     def episodes(self) -> pa.Table:
         """Its episode table (EPISODES_SCHEMA), read again from disk when it has left the small cache."""
         try:
-            st = self.episodes_path.stat()
-            table = _load_episodes(self.episodes_path, st.st_size, st.st_mtime_ns)
+            table = _read_episodes(self.episodes_path)
         except (OSError, pa.ArrowException, KeyError, ValueError) as exc:
             raise ShardChangedError(
                 f"{self.episodes_path}: unreadable since the log was opened ({exc})"
@@ -76,8 +81,7 @@ def _crc32(path: Path) -> int:
 
 def _check(shard: int, ep_path: Path, data: Path, verify_checksums: bool) -> Shard | None:
     try:
-        st = ep_path.stat()
-        table = _load_episodes(ep_path, st.st_size, st.st_mtime_ns)
+        table = _read_episodes(ep_path)
     except (OSError, pa.ArrowException, KeyError, ValueError) as exc:
         skip(ep_path, f"unreadable episode table ({exc})")
         return None

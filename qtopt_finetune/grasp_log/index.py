@@ -75,7 +75,7 @@ def shard_indexes(shards: Iterable[tuple[Shard, pa.Table]]) -> Iterator[Transiti
 
 def build_index(shards: list[tuple[Shard, pa.Table]]) -> TransitionIndex:
     """Index the steps of the selected episodes (`(shard, its selected episode rows)` pairs) in memory."""
-    parts = [p for shard, sel in shards if sel.num_rows and (p := _shard_part(shard, sel)) is not None]
+    parts = list(shard_indexes(shards))
     empty: dict[str, np.ndarray] = {
         "shard": np.zeros(0, np.int32),
         "offset": np.zeros(0, np.int64),
@@ -87,4 +87,4 @@ def build_index(shards: list[tuple[Shard, pa.Table]]) -> TransitionIndex:
     }
     if not parts:
         return TransitionIndex(**empty)
-    return TransitionIndex(**{k: np.concatenate([p[k] for p in parts]) for k in empty})
+    return TransitionIndex(**{k: np.concatenate([getattr(p, k) for p in parts]) for k in empty})

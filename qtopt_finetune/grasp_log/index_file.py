@@ -40,14 +40,23 @@ RECORD = np.dtype(
 RETURN = np.dtype("<f4")
 
 
+_CHUNK_ROWS = 1 << 14  # rows per sequential read or write
+
+
+def _read_rows(fd: int, dtype: np.dtype, rows: np.ndarray, total: int) -> np.ndarray:
+    """Fixed-size items `rows` (any order, repeats allowed) of a file of `total` items, one `pread` each."""
+    size = dtype.itemsize
+    buf = b"".join([os.pread(fd, size, r * size) for r in rows.tolist()])
+    if len(buf) != len(rows) * size:
+        raise ValueError(f"index file: rows {rows.min()}..{rows.max()} beyond its {total} rows")
+    return np.frombuffer(buf, dtype)
+
+
 def _close_all(file: IO[bytes], columns: dict[float, IndexFile._Column]) -> None:
     for column in columns.values():
         column.file.close()
     columns.clear()
     file.close()
-
-
-_CHUNK_ROWS = 1 << 14  # rows per sequential read or write
 
 
 def records_of(part: TransitionIndex) -> np.ndarray:
@@ -90,12 +99,7 @@ class IndexFile:
 
     def read(self, rows: np.ndarray) -> np.ndarray:
         """The records at `rows` (any order, repeats allowed), one `pread` each."""
-        size = RECORD.itemsize
-        fd = self._fd
-        buf = b"".join([os.pread(fd, size, r * size) for r in rows.tolist()])
-        if len(buf) != len(rows) * size:
-            raise ValueError(f"index file: rows {rows.min()}..{rows.max()} beyond its {self.rows} rows")
-        return np.frombuffer(buf, RECORD)
+        return _read_rows(self._fd, RECORD, rows, self.rows)
 
     def chunks(self, reverse: bool = False) -> Iterable[tuple[int, np.ndarray]]:
         """(first row, records) in order (or from the end), at most _CHUNK_ROWS records at a time."""
@@ -109,12 +113,13 @@ class IndexFile:
     class _Column:
         """One float32 per row in its own anonymous file."""
 
-        def __init__(self, directory: str | None) -> None:
+        def __init__(self, directory: str | None, rows: int) -> None:
             self.file = tempfile.TemporaryFile(prefix="qtopt_returns_", dir=directory)  # noqa: SIM115
+            self.rows = rows
+            os.ftruncate(self.file.fileno(), rows * RETURN.itemsize)
 
         def read(self, rows: np.ndarray) -> np.ndarray:
-            fd, size = self.file.fileno(), RETURN.itemsize
-            return np.frombuffer(b"".join([os.pread(fd, size, r * size) for r in rows.tolist()]), RETURN)
+            return _read_rows(self.file.fileno(), RETURN, rows, self.rows)
 
     def discounted_returns(self, gamma: float, rows: np.ndarray) -> np.ndarray:
         """float32: reward_t + gamma * reward_t+1 + ... to the end of each row's episode."""
@@ -127,9 +132,8 @@ class IndexFile:
         return column.read(rows)
 
     def _returns_column(self, gamma: float) -> IndexFile._Column:
-        column = IndexFile._Column(self._directory)
+        column = IndexFile._Column(self._directory, self.rows)
         fd = column.file.fileno()
-        os.ftruncate(fd, self.rows * RETURN.itemsize)
         running = 0.0
         for start, rec in self.chunks(reverse=True):  # episodes are contiguous and end at done
             out = np.empty(len(rec), RETURN)

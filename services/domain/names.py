@@ -21,7 +21,7 @@ def insert_ignoring_duplicates(session: Session, model: type, rows: list[dict[st
     if not rows:
         return 0
     table = model.__table__  # type: ignore[attr-defined]
-    keys = [column.name for column in table.primary_key.columns]
+    keys = table.primary_key.columns
     if session.get_bind().dialect.name == "postgresql":
         columns = [table.c[name] for name in rows[0]]
         arrays = [
@@ -32,10 +32,10 @@ def insert_ignoring_duplicates(session: Session, model: type, rows: list[dict[st
             postgresql.insert(table)
             .from_select([c.name for c in columns], select(*(source.c[c.name] for c in columns)))
             .on_conflict_do_nothing()
-            .returning(*(table.c[k] for k in keys))
+            .returning(*keys)
         )
         return len(session.connection().execute(statement).all())
-    statement = sqlite.insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    statement = sqlite.insert(table).on_conflict_do_nothing().returning(*keys)
     return len(session.connection().execute(statement, rows).all())
 
 
