@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from qtopt_finetune.adaptation.config import AdaptationConfig
 from qtopt_finetune.adapters.config import AdapterConfig
+from qtopt_finetune.checkpoint import read_manifest
 from qtopt_finetune.learner import StepCallback
 from qtopt_finetune.learner_config import LearnerConfig
 from qtopt_finetune.pretrain import PretrainJob, pretrain
+
+
+def child_learner_config(parent: str | Path, config: AdaptationConfig) -> LearnerConfig:
+    """The parent's own learner settings (Bellman targets, step penalty, augmentation, optimizer, target
+    networks), with the adaptation's learning rate and seed; defaults for a parent that records none.
+
+    A child trained with other targets than its parent's learns a different Q-function from the first step:
+    the shipped base was trained with a per-step penalty of -0.05, and a child fine-tuned without it (the
+    defaults until 2026-12-04) lost most of its success on the very variation it adapted to."""
+    recorded = read_manifest(parent).get("config", {}).get("learner")
+    inherited = LearnerConfig.from_dict(recorded) if isinstance(recorded, dict) else LearnerConfig()
+    return replace(
+        inherited,
+        lr=config.lr,
+        seed=config.seed,
+        checkpoint_every=max(config.steps // 4, 1),
+        device=LearnerConfig.device,  # where the child trains is this machine's business, not the parent's
+    )
 
 
 def finetune_child(
@@ -21,13 +41,12 @@ def finetune_child(
     on_step: StepCallback | None = None,
 ) -> Path:
     """The child checkpoint at `out`: the parent's weights (mode "adapters": frozen, with small adapters that
-    alone are trained and stored), trained `config.steps` steps on batches that are
-    `base_weight` base log and the rest target log (all target log without a base log). A run interrupted
-    part-way resumes from `run_dir`."""
+    alone are trained and stored), trained `config.steps` steps with the parent's learner settings
+    (`child_learner_config`) on batches that are `base_weight` base log and the rest target log (all target
+    log without a base log). A run interrupted part-way resumes from `run_dir`."""
     mixed = base_log is not None and config.base_weight > 0
     weights = [config.base_weight, 1.0 - config.base_weight] if mixed else [1.0]
     logs = [str(base_log), str(target_log)] if mixed else [str(target_log)]
-    learner = LearnerConfig(lr=config.lr, seed=config.seed, checkpoint_every=max(config.steps // 4, 1))
     job = PretrainJob(
         logs,
         config.steps,
@@ -36,7 +55,7 @@ def finetune_child(
         weights,
         config.batch_size,
         config.seed,
-        learner=learner,
+        learner=child_learner_config(parent, config),
         adapters=AdapterConfig() if config.mode == "adapters" else None,
     )
     return pretrain(job, on_step=on_step, parent=str(parent))

@@ -1,0 +1,66 @@
+"""A child is fine-tuned with its parent's learner settings (targets, penalty), not the library defaults."""
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from qtopt_finetune.adaptation import AdaptationConfig, finetune_child
+from qtopt_finetune.adaptation.finetune import child_learner_config
+from qtopt_finetune.bellman import BellmanConfig
+from qtopt_finetune.checkpoint import read_manifest
+from qtopt_finetune.learner_config import LearnerConfig
+from qtopt_finetune.pretrain import PretrainJob, pretrain
+from tests.qtopt_finetune.test_pretrain import write_blob_log
+
+
+def test_the_child_trains_with_the_parents_targets_and_its_own_lr(tmp_path: Path) -> None:
+    write_blob_log(tmp_path / "log", 40)
+    parent_learner = LearnerConfig(
+        lr=3e-4,
+        tau=0.01,
+        bellman=BellmanConfig(gamma=0.8, step_penalty=-0.05),
+        checkpoint_every=0,
+        progress=False,
+        tensorboard=False,
+    )
+    parent = pretrain(
+        PretrainJob(
+            [str(tmp_path / "log")],
+            2,
+            str(tmp_path / "parent"),
+            str(tmp_path / "prun"),
+            batch_size=8,
+            learner=parent_learner,
+        )
+    )
+    config = AdaptationConfig(steps=2, lr=5e-5, seed=7, batch_size=8)
+    child = finetune_child(parent, None, tmp_path / "log", config, tmp_path / "child", tmp_path / "crun")
+
+    recorded = LearnerConfig.from_dict(read_manifest(child)["config"]["learner"])
+    assert recorded.bellman == parent_learner.bellman  # step penalty and discount as the parent's
+    assert recorded.tau == 0.01
+    assert (recorded.lr, recorded.seed) == (5e-5, 7)  # the adaptation's own
+
+
+def test_a_parent_without_learner_settings_gets_the_defaults(tmp_path: Path) -> None:
+    write_blob_log(tmp_path / "log", 20)
+    quiet = LearnerConfig(checkpoint_every=0, progress=False, tensorboard=False)
+    parent = pretrain(
+        PretrainJob(
+            [str(tmp_path / "log")],
+            1,
+            str(tmp_path / "parent"),
+            str(tmp_path / "run"),
+            batch_size=8,
+            learner=quiet,
+        )
+    )
+    manifest_path = parent / "manifest.json"
+
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["config"]["learner"]
+    manifest_path.write_text(json.dumps(manifest))
+    config = AdaptationConfig(steps=4, lr=2e-5)
+    assert child_learner_config(parent, config) == replace(
+        LearnerConfig(), lr=2e-5, seed=0, checkpoint_every=1
+    )
