@@ -18,6 +18,9 @@ CONTINUOUS_DIM = 4  # dx, dy, dz, drotation
 STATE_DIM = 2
 ACTION_NAMES = ("dx", "dy", "dz", "drotation", "close_gripper", "terminate")
 STATE_NAMES = ("gripper_closed", "gripper_height")
+# In auto-descend mode (robot_drivers.policies.auto_descend) the controller, not the Q-function, moves the
+# gripper down and closes it when low, as in Quillen et al.'s benchmark; the network then ignores these.
+AUTO_DESCEND_ACTIONS = ("dz", "close_gripper", "terminate")
 
 
 @dataclass(frozen=True)

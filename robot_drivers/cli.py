@@ -95,6 +95,12 @@ def collect_command(
     image_size: int = typer.Option(64, min=1, max=472),
     image_format: str = typer.Option("jpeg", help="jpeg or png"),
     robot: str = typer.Option("sim-0", help="robot name recorded with each episode"),
+    auto_descend: bool = typer.Option(
+        False,
+        "--auto-descend",
+        help="the robot descends and closes by itself; the policy moves in the plane and turns (a checkpoint "
+        "trained so gets this mode anyway)",
+    ),
     json_out: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
     """Run a policy on a (simulated) robot and append the episodes to a grasp log."""
@@ -116,6 +122,7 @@ def collect_command(
             image_size,
             image_format,
             robot,
+            auto_descend,
         )
         job.world_config()
     except ValueError as exc:

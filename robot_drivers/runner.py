@@ -45,6 +45,9 @@ class CollectJob:
     image_size: int = 64
     image_format: str = "jpeg"
     robot: str = "sim-0"
+    # a scripted or random policy leaves descending and closing to the robot (policies/auto_descend.py); a
+    # checkpoint trained for that mode gets it anyway
+    auto_descend: bool = False
 
     def world_config(self) -> WorldConfig:
         return replace(
@@ -91,9 +94,14 @@ def _worker(job: CollectJob, worker: int, progress: Any, parent: int | None = No
     """
     world = GraspWorld(job.world_config())
     policy = make_policy(
-        job.policy, world, seed=job.seed + worker, noise=job.noise, exploration=job.exploration
+        job.policy,
+        world,
+        seed=job.seed + worker,
+        noise=job.noise,
+        exploration=job.exploration,
+        auto_descend=job.auto_descend,
     )
-    pid = policy_id(job.policy, job.noise, job.exploration)
+    pid = policy_id(job.policy, job.noise, job.exploration, job.auto_descend)
     done = successes = transitions = 0
     writer = GraspLogWriter(job.out, image_format=job.image_format) if job.out else None
     try:

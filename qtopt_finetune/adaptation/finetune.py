@@ -39,11 +39,13 @@ def finetune_child(
     out: str | Path,
     run_dir: str | Path,
     on_step: StepCallback | None = None,
+    settings_from: str | Path | None = None,
 ) -> Path:
     """The child checkpoint at `out`: the parent's weights (mode "adapters": frozen, with small adapters that
     alone are trained and stored), trained `config.steps` steps with the parent's learner settings
-    (`child_learner_config`) on batches that are `base_weight` base log and the rest target log (all target
-    log without a base log). A run interrupted part-way resumes from `run_dir`."""
+    (`child_learner_config`; those of `settings_from` instead, when given: experiments that compare starts
+    train every one with the same recipe) on batches that are `base_weight` base log and the rest target
+    log (all target log without a base log). A run interrupted part-way resumes from `run_dir`."""
     mixed = base_log is not None and config.base_weight > 0
     weights = [config.base_weight, 1.0 - config.base_weight] if mixed else [1.0]
     logs = [str(base_log), str(target_log)] if mixed else [str(target_log)]
@@ -55,7 +57,7 @@ def finetune_child(
         weights,
         config.batch_size,
         config.seed,
-        learner=child_learner_config(parent, config),
+        learner=child_learner_config(settings_from or parent, config),
         adapters=AdapterConfig() if config.mode == "adapters" else None,
     )
     return pretrain(job, on_step=on_step, parent=str(parent))

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from qtopt_finetune.networks.config import QNetworkConfig
-from qtopt_finetune.spaces import ACTION_DIM, STATE_DIM
+from qtopt_finetune.spaces import ACTION_DIM, ACTION_NAMES, STATE_DIM
 
 ROTATION_INDEX = 3
 
@@ -36,6 +36,9 @@ class ActionStateMerge(nn.Module):
         self.state_scale: torch.Tensor
         scale = torch.tensor(config.state_scale, dtype=torch.float32)
         self.register_buffer("state_scale", scale, persistent=False)
+        self.action_mask: torch.Tensor
+        mask = torch.tensor([0.0 if n in config.ignored_actions else 1.0 for n in ACTION_NAMES])
+        self.register_buffer("action_mask", mask, persistent=False)
 
     def context(self, state: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
         """state (B, STATE_DIM), actions (B, N, ACTION_DIM) -> (B, N, C)."""
@@ -43,7 +46,8 @@ class ActionStateMerge(nn.Module):
             raise ValueError(
                 f"actions must be (B, N, {ACTION_DIM}) with B={state.shape[0]}, got {tuple(actions.shape)}"
             )
-        embedded_actions = self.action_dense(action_features(actions, self.rotation_sincos))
+        seen = actions * self.action_mask  # ignored entries are zero, whatever CEM or the log put there
+        embedded_actions = self.action_dense(action_features(seen, self.rotation_sincos))
         return embedded_actions + self.state_dense(state * self.state_scale)[:, None, :]
 
     def forward(self, features: torch.Tensor, state: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from qtopt_finetune.spaces import STATE_DIM, STATE_NAMES
+from qtopt_finetune.spaces import ACTION_NAMES, AUTO_DESCEND_ACTIONS, STATE_DIM, STATE_NAMES
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ class QNetworkConfig:
     # The state is multiplied by this before its dense layer, so each entry is O(1): gripper closed (0/1)
     # and gripper height (metres, 0-0.3, so x10). Unscaled, the height barely moved its weights.
     state_scale: tuple[float, ...] = (1.0, 10.0)
+    # Action entries the network never sees (zeroed before the action's dense layer), by name. A network
+    # that ignores AUTO_DESCEND_ACTIONS leaves descending and closing to the robot (auto-descend mode).
+    ignored_actions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.image_size < 16:
@@ -50,9 +53,19 @@ class QNetworkConfig:
             )
         if len(self.state_scale) != STATE_DIM:
             raise ValueError(f"state_scale needs {STATE_DIM} entries {STATE_NAMES}, got {self.state_scale}")
+        unknown = [name for name in self.ignored_actions if name not in ACTION_NAMES]
+        if unknown or len(set(self.ignored_actions)) != len(self.ignored_actions):
+            raise ValueError(
+                f"ignored_actions must be distinct names of {ACTION_NAMES}, got {self.ignored_actions}"
+            )
         widths = (*self.tower_channels, *self.head_channels)
         if self.norm_groups and any(w % self.norm_groups for w in widths):
             raise ValueError(f"every conv width {widths} must be divisible by norm_groups={self.norm_groups}")
+
+    @property
+    def auto_descend(self) -> bool:
+        """True when the network leaves the descent and the grasp to the robot (see AUTO_DESCEND_ACTIONS)."""
+        return set(AUTO_DESCEND_ACTIONS) <= set(self.ignored_actions)
 
     @staticmethod
     def for_image_size(image_size: int) -> QNetworkConfig:

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from qtopt_finetune.adaptation import AdaptationConfig, finetune_child
+from qtopt_finetune.adaptation.finetune import child_learner_config
 from qtopt_finetune.checkpoint import read_manifest
-from qtopt_finetune.learner_config import LearnerConfig
 from qtopt_finetune.pretrain import PretrainJob, pretrain
 from robot_drivers.adaptation import AdaptationJob, collect_target_grasps
 from robot_drivers.evaluation import EVAL_SEED, evaluate
@@ -146,9 +146,8 @@ class _Runner:
         out = self.checkpoints / name
         if not out.exists():
             self.log(f"training {name} from scratch on {target} ({self.exp.steps} steps)")
-            learner = LearnerConfig(
-                lr=self.exp.lr, seed=self.exp.seed, checkpoint_every=self.exp.steps // 4 or 1
-            )
+            # the children's recipe (the base policy's targets and penalty, the adaptation's lr), no weights
+            learner = child_learner_config(self.exp.base, self.exp.config(self.exp.most_grasps))
             job = PretrainJob(
                 [str(target)],
                 self.exp.steps,

@@ -20,8 +20,6 @@ from typing import Any
 from qtopt_finetune.adaptation import finetune_child
 from qtopt_finetune.adapters.loading import load_q_network
 from qtopt_finetune.checkpoint import read_manifest
-from qtopt_finetune.learner_config import LearnerConfig
-from qtopt_finetune.pretrain import PretrainJob, pretrain
 from qtopt_finetune.video import VideoPretrainConfig, pretrain_tower, read_clips, save_tower_init
 from robot_drivers.experiments.adaptation_experiment import AdaptationExperiment, Log, _Runner
 from robot_drivers.runner import CollectJob, collect
@@ -98,22 +96,12 @@ def _train(r: _Runner, name: str, start: str, init: Path | None, target: Path, g
     if out.exists():
         return out
     a = r.exp
-    r.log(f"training {name} from {start} on {grasps} target grasps ({a.steps} steps)")
     if init is None:
-        learner = LearnerConfig(lr=a.lr, seed=a.seed, checkpoint_every=a.steps // 4 or 1)
-        job = PretrainJob(
-            [str(target)],
-            a.steps,
-            str(out),
-            str(r.work / "train" / name),
-            batch_size=a.batch_size,
-            seed=a.seed,
-            learner=learner,
-        )
-        pretrain(job)
-    else:
-        config = replace(a.config(grasps), base_weight=0.0)
-        finetune_child(init, None, target, config, out, r.work / "train" / name)
+        return r.scratch(name, target)
+    r.log(f"training {name} from {start} on {grasps} target grasps ({a.steps} steps)")
+    config = replace(a.config(grasps), base_weight=0.0)
+    # every start trains with the base policy's recipe (targets, step penalty), only the weights differ
+    finetune_child(init, None, target, config, out, r.work / "train" / name, settings_from=a.base)
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from robot_drivers.policies.auto_descend import AutoDescend
 from robot_drivers.policies.base import Policy
 from robot_drivers.policies.epsilon_random import EpsilonRandomPolicy
 from robot_drivers.policies.random_policy import RandomPolicy
@@ -13,13 +14,16 @@ from robot_drivers.sim.world import GraspWorld
 POLICY_SPECS = "'scripted', 'random', or a checkpoint folder"
 
 
-def policy_id(spec: str, noise: float = DEFAULT_NOISE, exploration: float = 0.0) -> str:
+def policy_id(
+    spec: str, noise: float = DEFAULT_NOISE, exploration: float = 0.0, auto_descend: bool = False
+) -> str:
     """The id recorded in the grasp log for episodes of this policy."""
+    auto = ", auto-descend" if auto_descend else ""
     if spec == "scripted":
         explore = f", epsilon={exploration:g}" if exploration else ""
-        return f"scripted(noise={noise:g}{explore})"
+        return f"scripted(noise={noise:g}{explore}{auto})"
     if spec == "random":
-        return "random"
+        return f"random({auto[2:]})" if auto else "random"
     from qtopt_finetune.checkpoint import read_manifest
 
     return str(read_manifest(Path(spec))["id"])
@@ -31,12 +35,18 @@ def make_policy(
     seed: int | None = None,
     noise: float = DEFAULT_NOISE,
     exploration: float = 0.0,
+    auto_descend: bool = False,
 ) -> Policy:
-    if spec == "scripted":
-        scripted = ScriptedGraspPolicy(world, noise=noise, seed=seed)
-        return EpsilonRandomPolicy(scripted, exploration, seed) if exploration else scripted
-    if spec == "random":
-        return RandomPolicy(seed=seed)
+    """The policy named by `spec`. `auto_descend` wraps a scripted or random policy in AutoDescend; a
+    checkpoint is wrapped when its network was trained for that mode (and asking for the mode with one that
+    was not is an error: it would be given a descent it never learned)."""
+    if spec in ("scripted", "random"):
+        if spec == "scripted":
+            scripted = ScriptedGraspPolicy(world, noise=noise, seed=seed)
+            policy: Policy = EpsilonRandomPolicy(scripted, exploration, seed) if exploration else scripted
+        else:
+            policy = RandomPolicy(seed=seed)
+        return AutoDescend(policy, world.config.max_translation) if auto_descend else policy
     path = Path(spec)
     if not path.is_dir():
         raise ValueError(
@@ -48,4 +58,11 @@ def make_policy(
 
     torch.set_num_threads(1)  # one core per worker process: the workers are the parallelism
 
-    return CEMPolicy.from_checkpoint(path, exploration=exploration, seed=seed)
+    cem = CEMPolicy.from_checkpoint(path, exploration=exploration, seed=seed)
+    if cem.network.config.auto_descend:
+        return AutoDescend(cem, world.config.max_translation)
+    if auto_descend:
+        raise ValueError(
+            f"policy: the checkpoint at {spec} controls its own descent; it has no auto-descend mode"
+        )
+    return cem

@@ -21,6 +21,7 @@ from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 
 from qtopt_finetune.grasp_log import EpisodeMeta, GraspLogWriter
+from robot_drivers.policies.auto_descend import AutoDescend
 from robot_drivers.policies.base import Policy
 from robot_drivers.policies.descend import DescendPolicy
 from robot_drivers.ros.agent_config import AgentConfig
@@ -52,7 +53,8 @@ def load_policy(cfg: AgentConfig, seed: int) -> tuple[Policy, str, int]:
     if cfg.torch_threads:
         torch.set_num_threads(cfg.torch_threads)
     cem = CEMPolicy.from_checkpoint(cfg.checkpoint, exploration=cfg.exploration, seed=seed)
-    return cem, cem.checkpoint_id or Path(cfg.checkpoint).name, cem.image_size
+    policy: Policy = AutoDescend(cem, cfg.max_translation) if cem.network.config.auto_descend else cem
+    return policy, cem.checkpoint_id or Path(cfg.checkpoint).name, cem.image_size
 
 
 class GraspAgentNode(LifecycleNode):

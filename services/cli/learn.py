@@ -31,6 +31,12 @@ def pretrain_command(
     init: Path = typer.Option(
         None, "--init", help="start from this checkpoint's weights (recorded as the parent), not from scratch"
     ),
+    auto_descend: bool = typer.Option(
+        False,
+        "--auto-descend",
+        help="a network for auto-descend robots: it ignores dz, close and terminate (from scratch only; a "
+        "network started with --init keeps its parent's shape)",
+    ),
 ) -> None:
     """Pretrain a QT-Opt Q-network on grasp logs; writes a safetensors + JSON checkpoint."""
     from qtopt_finetune.learner_config import LearnerConfig
@@ -55,6 +61,13 @@ def pretrain_command(
         bellman=BellmanConfig(mc_lower_bound=mc_bound, step_penalty=step_penalty),
         conservative_weight=conservative,
     )
+    from qtopt_finetune.networks import QNetworkConfig
+    from qtopt_finetune.spaces import AUTO_DESCEND_ACTIONS
+
+    if auto_descend and init is not None:
+        raise typer.BadParameter(
+            "--auto-descend shapes a new network; --init keeps the parent's", param_hint="--init"
+        )
     try:
         job = PretrainJob(
             [str(p) for p in log],
@@ -64,6 +77,7 @@ def pretrain_command(
             weight or None,
             batch_size,
             seed,
+            network=QNetworkConfig(ignored_actions=AUTO_DESCEND_ACTIONS if auto_descend else ()),
             learner=learner,
         )
     except ValueError as exc:

@@ -91,3 +91,25 @@ def test_state_is_scaled_before_its_embedding() -> None:
         q_unscaled = plain.q_from_features(plain.encode_image(image), state, actions)
     torch.testing.assert_close(q_scaled, q_plain)
     assert not torch.allclose(q_scaled, q_unscaled)
+
+
+def test_ignored_actions_do_not_change_q_and_the_rest_do() -> None:
+    from qtopt_finetune.spaces import AUTO_DESCEND_ACTIONS
+
+    torch.manual_seed(0)
+    config = QNetworkConfig(ignored_actions=AUTO_DESCEND_ACTIONS)
+    assert config.auto_descend and not QNetworkConfig().auto_descend
+    net = QNetwork(config).eval()
+    images, state = torch.rand(2, 3, 64, 64), torch.tensor([[0.0, 0.2], [0.0, 0.1]])
+    actions = torch.rand(2, 16, 6) * 2 - 1
+    features = net.encode_image(images)
+    q = net.q_from_features(features, state, actions)
+    scrambled = actions.clone()
+    scrambled[..., [2, 4, 5]] = torch.rand(2, 16, 3)  # dz, close_gripper, terminate
+    assert torch.equal(net.q_from_features(features, state, scrambled), q)
+    moved = actions.clone()
+    moved[..., 0] += 0.5  # dx is seen
+    assert not torch.allclose(net.q_from_features(features, state, moved), q)
+    assert QNetworkConfig.from_dict(config.to_dict()) == config  # JSON lists come back as the tuple
+    with pytest.raises(ValueError, match="ignored_actions"):
+        QNetworkConfig(ignored_actions=("dzz",))
