@@ -7,10 +7,10 @@ PyBullet one: it runs a checkpoint's CEM policy in the grasp world in the callin
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from qtopt_finetune.adapters.loading import network_config_of
 from robot_drivers.runner import CollectJob, _worker
 
 
@@ -20,8 +20,7 @@ class _NoProgress:
 
 
 def checkpoint_image_size(checkpoint: str | Path) -> int:
-    manifest = json.loads((Path(checkpoint) / "manifest.json").read_text())
-    return int(manifest["config"]["network"]["image_size"])
+    return network_config_of(checkpoint).image_size
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,13 @@ from pathlib import Path
 from qtopt_finetune.adapters.adapted_network import AdaptedQNetwork
 from qtopt_finetune.adapters.config import AdapterConfig
 from qtopt_finetune.adapters.parent_ref import ParentRef, load_parent
-from qtopt_finetune.checkpoint import MODEL_PART, Checkpoint, CheckpointError, load_checkpoint
+from qtopt_finetune.checkpoint import MODEL_PART, Checkpoint, CheckpointError, load_checkpoint, read_manifest
 from qtopt_finetune.networks import QNetwork, QNetworkConfig
+
+
+def network_config_of(path: str | Path) -> QNetworkConfig:
+    """The Q-network shape a checkpoint records (its manifest only; no weights are read)."""
+    return QNetworkConfig.from_dict(read_manifest(path)["config"]["network"])
 
 
 def is_adapter_checkpoint(checkpoint: Checkpoint) -> bool:

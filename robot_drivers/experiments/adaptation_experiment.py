@@ -20,6 +20,7 @@ from typing import Any
 
 from qtopt_finetune.adaptation import AdaptationConfig, finetune_child
 from qtopt_finetune.adaptation.finetune import child_learner_config
+from qtopt_finetune.adapters.loading import network_config_of
 from qtopt_finetune.checkpoint import read_manifest
 from qtopt_finetune.pretrain import PretrainJob, pretrain
 from robot_drivers.adaptation import AdaptationJob, collect_target_grasps
@@ -155,6 +156,7 @@ class _Runner:
                 str(self.work / "train" / name),
                 batch_size=self.exp.batch_size,
                 seed=self.exp.seed,
+                network=network_config_of(self.exp.base),  # the base policy's shape (and grasp mode)
                 learner=learner,
             )
             pretrain(job)

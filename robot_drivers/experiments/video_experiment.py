@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from qtopt_finetune.adaptation import finetune_child
-from qtopt_finetune.adapters.loading import load_q_network
+from qtopt_finetune.adapters.loading import load_q_network, network_config_of
 from qtopt_finetune.checkpoint import read_manifest
 from qtopt_finetune.video import VideoPretrainConfig, pretrain_tower, read_clips, save_tower_init
 from robot_drivers.experiments.adaptation_experiment import AdaptationExperiment, Log, _Runner
@@ -62,6 +62,7 @@ def _video_inits(exp: VideoExperiment, r: _Runner, log: Log) -> dict[str, Path]:
                 workers=a.workers,
                 seed=RECORDING_SEED,
                 robot="sim-recorder",
+                auto_descend=network_config_of(a.base).auto_descend,  # frames as the base policy sees them
             )
             collect(job, show_progress=r.progress)
         recordings.append(path)

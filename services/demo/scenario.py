@@ -97,13 +97,16 @@ def _base_log(config: DemoConfig, work: Path, log: Log) -> str:
         return config.base_log
     if (Path("logs/base") / "meta" / "info.json").is_file():
         return "logs/base"
+    from qtopt_finetune.adapters.loading import network_config_of
     from robot_drivers.runner import CollectJob, collect
 
     path = work / "base_log"
     log(
         f"no base log given and no logs/base: collecting {config.base_log_grasps} scripted grasps into {path}"
     )
-    collect(CollectJob(str(path), config.base_log_grasps, workers=2, seed=config.seed), show_progress=False)
+    auto = network_config_of(config.champion).auto_descend  # the log is grasped as the policy grasps
+    job = CollectJob(str(path), config.base_log_grasps, workers=2, seed=config.seed, auto_descend=auto)
+    collect(job, show_progress=False)
     return str(path)
 
 
