@@ -86,6 +86,9 @@ def collect_command(
     variation: str = typer.Option("base", help="variation, e.g. 'base' or 'checkerboard+harsh_lighting'"),
     policy: str = typer.Option("scripted", help="'scripted', 'random', or a checkpoint folder"),
     noise: float = typer.Option(1.0, min=0.0, help="scripted policy noise (0 = near perfect)"),
+    noise_max: float = typer.Option(
+        None, min=0.0, help="scripted: each episode draws its noise uniformly from [--noise, --noise-max]"
+    ),
     exploration: float = typer.Option(
         0.0, min=0.0, max=1.0, help="probability of a random action per step (scripted or checkpoint policy)"
     ),
@@ -106,6 +109,7 @@ def collect_command(
     """Run a policy on a (simulated) robot and append the episodes to a grasp log."""
     import json
 
+    from robot_drivers.policies.scripted import check_noise
     from robot_drivers.runner import CollectJob, collect, summary_dict
 
     try:
@@ -123,8 +127,11 @@ def collect_command(
             image_format,
             robot,
             auto_descend,
+            noise_max,
         )
         job.world_config()
+        if policy == "scripted":
+            check_noise(noise, noise_max)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     summary = collect(job)

@@ -26,7 +26,7 @@ from tqdm import tqdm
 from qtopt_finetune.grasp_log import EpisodeMeta, GraspLogWriter, Step
 from robot_drivers.policies.base import Policy
 from robot_drivers.policies.factory import make_policy, policy_id
-from robot_drivers.policies.scripted import DEFAULT_NOISE
+from robot_drivers.policies.scripted import DEFAULT_NOISE, check_noise
 from robot_drivers.sim.config import WorldConfig
 from robot_drivers.sim.world import GraspWorld
 
@@ -48,6 +48,7 @@ class CollectJob:
     # a scripted or random policy leaves descending and closing to the robot (policies/auto_descend.py); a
     # checkpoint trained for that mode gets it anyway
     auto_descend: bool = False
+    noise_max: float | None = None  # scripted: each episode draws its noise from [noise, noise_max]
 
     def world_config(self) -> WorldConfig:
         return replace(
@@ -100,8 +101,9 @@ def _worker(job: CollectJob, worker: int, progress: Any, parent: int | None = No
         noise=job.noise,
         exploration=job.exploration,
         auto_descend=job.auto_descend,
+        noise_max=job.noise_max,
     )
-    pid = policy_id(job.policy, job.noise, job.exploration, job.auto_descend)
+    pid = policy_id(job.policy, job.noise, job.exploration, job.auto_descend, job.noise_max)
     done = successes = transitions = 0
     writer = GraspLogWriter(job.out, image_format=job.image_format) if job.out else None
     try:
@@ -133,6 +135,8 @@ def collect(job: CollectJob, show_progress: bool = True) -> CollectSummary:
     if job.episodes < 1 or job.workers < 1:
         raise ValueError(f"collect: episodes and workers must be >= 1, got {job.episodes} and {job.workers}")
     job.world_config()  # validate before starting any process
+    if job.policy == "scripted":
+        check_noise(job.noise, job.noise_max)
     if job.out:
         Path(job.out).mkdir(parents=True, exist_ok=True)
     workers = min(job.workers, job.episodes)

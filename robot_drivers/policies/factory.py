@@ -15,13 +15,18 @@ POLICY_SPECS = "'scripted', 'random', or a checkpoint folder"
 
 
 def policy_id(
-    spec: str, noise: float = DEFAULT_NOISE, exploration: float = 0.0, auto_descend: bool = False
+    spec: str,
+    noise: float = DEFAULT_NOISE,
+    exploration: float = 0.0,
+    auto_descend: bool = False,
+    noise_max: float | None = None,
 ) -> str:
     """The id recorded in the grasp log for episodes of this policy."""
     auto = ", auto-descend" if auto_descend else ""
     if spec == "scripted":
         explore = f", epsilon={exploration:g}" if exploration else ""
-        return f"scripted(noise={noise:g}{explore}{auto})"
+        level = f"{noise:g}" if noise_max is None or noise_max == noise else f"{noise:g}-{noise_max:g}"
+        return f"scripted(noise={level}{explore}{auto})"
     if spec == "random":
         return f"random({auto[2:]})" if auto else "random"
     from qtopt_finetune.checkpoint import read_manifest
@@ -36,13 +41,15 @@ def make_policy(
     noise: float = DEFAULT_NOISE,
     exploration: float = 0.0,
     auto_descend: bool = False,
+    noise_max: float | None = None,
 ) -> Policy:
     """The policy named by `spec`. `auto_descend` wraps a scripted or random policy in AutoDescend; a
     checkpoint is wrapped when its network was trained for that mode (and asking for the mode with one that
-    was not is an error: it would be given a descent it never learned)."""
+    was not is an error: it would be given a descent it never learned). `noise_max` (scripted only): each
+    episode draws its noise from [noise, noise_max]."""
     if spec in ("scripted", "random"):
         if spec == "scripted":
-            scripted = ScriptedGraspPolicy(world, noise=noise, seed=seed)
+            scripted = ScriptedGraspPolicy(world, noise=noise, seed=seed, noise_max=noise_max)
             policy: Policy = EpsilonRandomPolicy(scripted, exploration, seed) if exploration else scripted
         else:
             policy = RandomPolicy(seed=seed)

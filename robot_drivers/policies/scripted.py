@@ -3,6 +3,10 @@
 It picks the object nearest the gripper, turns the fingers across the object's narrowest side, hovers,
 descends and closes. `noise` (0 = perfect) perturbs the grasp point and yaw once per episode and every
 action a little, and sometimes closes too early, so one knob sets the success rate of a base log.
+
+With `noise_max`, each episode draws its own noise uniformly from [noise, noise_max]: the log then holds
+clean grasps, near misses and grasps closed well away from any object. A learner needs those far misses to
+learn that where the gripper closes matters; at one noise level nearly every low grasp is a near miss.
 """
 
 from __future__ import annotations
@@ -45,12 +49,27 @@ def plan_grasp(obj: ObjectState) -> tuple[np.ndarray, float]:
     return np.array([best_center[0], best_center[1], z]), best_yaw
 
 
+def check_noise(noise: float, noise_max: float | None) -> None:
+    """Raise ValueError naming the problem for a negative, non-finite or inverted noise range."""
+    if not (math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"scripted policy noise must be >= 0, got {noise}")
+    if noise_max is not None and not (math.isfinite(noise_max) and noise_max >= noise):
+        raise ValueError(f"scripted policy noise_max must be >= noise ({noise}), got {noise_max}")
+
+
 class ScriptedGraspPolicy:
-    def __init__(self, world: GraspWorld, noise: float = DEFAULT_NOISE, seed: int | None = None) -> None:
-        if not (math.isfinite(noise) and noise >= 0):
-            raise ValueError(f"ScriptedGraspPolicy.noise must be >= 0, got {noise}")
+    def __init__(
+        self,
+        world: GraspWorld,
+        noise: float = DEFAULT_NOISE,
+        seed: int | None = None,
+        noise_max: float | None = None,
+    ) -> None:
+        check_noise(noise, noise_max)
         self.world = world
-        self.noise = noise
+        self.noise_min = noise
+        self.noise_max = noise if noise_max is None else noise_max
+        self.noise = noise  # this episode's noise
         self._rng = np.random.default_rng(seed)
         self._target: tuple[np.ndarray, float] | None = None
 
@@ -58,6 +77,8 @@ class ScriptedGraspPolicy:
         if seed is not None:
             self._rng = np.random.default_rng(seed)
         self._target = None
+        if self.noise_max > self.noise_min:
+            self.noise = float(self._rng.uniform(self.noise_min, self.noise_max))
 
     def _choose_target(self) -> tuple[np.ndarray, float]:
         tool, _ = self.world.tool_pose

@@ -50,6 +50,8 @@ def test_bad_jobs_fail_before_any_process_starts(tmp_path: Path) -> None:
         collect(CollectJob(str(tmp_path / "x"), episodes=2, variation="foggy"), show_progress=False)
     with pytest.raises(ValueError, match="episodes"):
         collect(CollectJob(str(tmp_path / "x"), episodes=0), show_progress=False)
+    with pytest.raises(ValueError, match="noise_max"):
+        collect(CollectJob(str(tmp_path / "x"), episodes=2, noise=1.0, noise_max=0.2), show_progress=False)
     assert not (tmp_path / "x").exists()
 
 

@@ -80,3 +80,32 @@ def test_epsilon_random_refuses_a_bad_epsilon() -> None:
 def test_scripted_collection_with_exploration_is_named_in_the_log() -> None:
     assert policy_id("scripted", 1.0, 0.2) == "scripted(noise=1, epsilon=0.2)"
     assert policy_id("scripted", 1.0) == "scripted(noise=1)"
+
+
+def test_a_noise_range_draws_each_episodes_noise_within_it_and_repeats_under_a_seed() -> None:
+    with GraspWorld() as w:
+        policy = ScriptedGraspPolicy(w, noise=0.5, noise_max=2.5, seed=0)
+        levels = []
+        for seed in range(40):
+            policy.reset(seed=seed)
+            levels.append(policy.noise)
+        assert all(0.5 <= level <= 2.5 for level in levels)
+        assert min(levels) < 1.0 and max(levels) > 2.0  # spread over the range, not one level
+        policy.reset(seed=3)
+        assert policy.noise == levels[3]
+        fixed = ScriptedGraspPolicy(w, noise=1.0, seed=0)
+        fixed.reset(seed=3)
+        assert fixed.noise == 1.0
+
+
+def test_a_bad_noise_range_is_refused_naming_it() -> None:
+    with GraspWorld() as w:
+        with pytest.raises(ValueError, match="noise_max must be >= noise"):
+            ScriptedGraspPolicy(w, noise=1.0, noise_max=0.5)
+        with pytest.raises(ValueError, match="noise_max"):
+            ScriptedGraspPolicy(w, noise=0.0, noise_max=float("nan"))
+
+
+def test_a_noise_range_is_named_in_the_log() -> None:
+    assert policy_id("scripted", 0.0, 0.1, noise_max=2.5) == "scripted(noise=0-2.5, epsilon=0.1)"
+    assert policy_id("scripted", 1.0, noise_max=1.0) == "scripted(noise=1)"
