@@ -89,6 +89,12 @@ def collect_command(
     noise_max: float = typer.Option(
         None, min=0.0, help="scripted: each episode draws its noise uniformly from [--noise, --noise-max]"
     ),
+    correction: float = typer.Option(
+        0.0,
+        min=0.0,
+        max=1.0,
+        help="scripted: share of episodes that hover over a noisy point, then correct to the true one",
+    ),
     exploration: float = typer.Option(
         0.0, min=0.0, max=1.0, help="probability of a random action per step (scripted or checkpoint policy)"
     ),
@@ -128,10 +134,11 @@ def collect_command(
             robot,
             auto_descend,
             noise_max,
+            correction,
         )
         job.world_config()
         if policy == "scripted":
-            check_noise(noise, noise_max)
+            check_noise(noise, noise_max, correction)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     summary = collect(job)

@@ -20,13 +20,15 @@ def policy_id(
     exploration: float = 0.0,
     auto_descend: bool = False,
     noise_max: float | None = None,
+    correction: float = 0.0,
 ) -> str:
     """The id recorded in the grasp log for episodes of this policy."""
     auto = ", auto-descend" if auto_descend else ""
     if spec == "scripted":
         explore = f", epsilon={exploration:g}" if exploration else ""
         level = f"{noise:g}" if noise_max is None or noise_max == noise else f"{noise:g}-{noise_max:g}"
-        return f"scripted(noise={level}{explore}{auto})"
+        fix = f", correction={correction:g}" if correction else ""
+        return f"scripted(noise={level}{fix}{explore}{auto})"
     if spec == "random":
         return f"random({auto[2:]})" if auto else "random"
     from qtopt_finetune.checkpoint import read_manifest
@@ -42,14 +44,18 @@ def make_policy(
     exploration: float = 0.0,
     auto_descend: bool = False,
     noise_max: float | None = None,
+    correction: float = 0.0,
 ) -> Policy:
     """The policy named by `spec`. `auto_descend` wraps a scripted or random policy in AutoDescend; a
     checkpoint is wrapped when its network was trained for that mode (and asking for the mode with one that
     was not is an error: it would be given a descent it never learned). `noise_max` (scripted only): each
-    episode draws its noise from [noise, noise_max]."""
+    episode draws its noise from [noise, noise_max]; `correction` (scripted only): the share of episodes that
+    re-plan on the true grasp point while hovering (see ScriptedGraspPolicy)."""
     if spec in ("scripted", "random"):
         if spec == "scripted":
-            scripted = ScriptedGraspPolicy(world, noise=noise, seed=seed, noise_max=noise_max)
+            scripted = ScriptedGraspPolicy(
+                world, noise=noise, seed=seed, noise_max=noise_max, correction=correction
+            )
             policy: Policy = EpsilonRandomPolicy(scripted, exploration, seed) if exploration else scripted
         else:
             policy = RandomPolicy(seed=seed)

@@ -109,3 +109,43 @@ def test_a_bad_noise_range_is_refused_naming_it() -> None:
 def test_a_noise_range_is_named_in_the_log() -> None:
     assert policy_id("scripted", 0.0, 0.1, noise_max=2.5) == "scripted(noise=0-2.5, epsilon=0.1)"
     assert policy_id("scripted", 1.0, noise_max=1.0) == "scripted(noise=1)"
+
+
+def _closing_error(world: GraspWorld, policy: ScriptedGraspPolicy, seed: int) -> tuple[np.ndarray, float]:
+    """(the first planned grasp point, the closing point's distance to the nearest object's true one)."""
+    obs, _ = world.reset(seed=seed)
+    policy.reset(seed=seed)
+    first = None
+    for _ in range(world.config.max_steps):
+        action = policy.act(obs)
+        if first is None:
+            assert policy._target is not None
+            first = policy._target[0].copy()
+        obs, _, done, _, _ = world.step(action)
+        if action[4] > 0.5 or done:
+            break
+    tool, _ = world.tool_pose
+    nearest = min(world.object_states(), key=lambda o: float(np.linalg.norm(o.position[:2] - tool[:2])))
+    true_point, _ = plan_grasp(nearest)
+    assert first is not None
+    return first, float(np.linalg.norm(tool[:2] - true_point[:2]))
+
+
+def test_a_correcting_episode_closes_nearer_the_true_grasp_point_than_one_that_does_not() -> None:
+    with GraspWorld() as w:
+        # the same seeds draw the same first (noisy) grasp point with and without the correction
+        plain = [_closing_error(w, ScriptedGraspPolicy(w, noise=2.0, seed=0), s) for s in range(8)]
+        fixed = [
+            _closing_error(w, ScriptedGraspPolicy(w, noise=2.0, seed=0, correction=1.0), s) for s in range(8)
+        ]
+    np.testing.assert_array_equal([p[0] for p in plain], [f[0] for f in fixed])
+    assert np.median([p[1] for p in plain]) > 0.03  # without the correction it closes well off the object
+    nearer = sum(f[1] < p[1] for f, p in zip(fixed, plain, strict=True))
+    assert nearer >= 6, (plain, fixed)
+    assert np.median([f[1] for f in fixed]) < 0.6 * np.median([p[1] for p in plain])
+
+
+def test_a_bad_correction_share_is_refused_naming_it() -> None:
+    with GraspWorld() as w, pytest.raises(ValueError, match="correction"):
+        ScriptedGraspPolicy(w, noise=1.0, correction=1.5)
+    assert policy_id("scripted", 0.0, noise_max=2.0, correction=0.5) == "scripted(noise=0-2, correction=0.5)"
