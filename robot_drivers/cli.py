@@ -68,6 +68,37 @@ def scripted(
     )
 
 
+@sim_app.command("baseline")
+def baseline(
+    policy: str = typer.Option(
+        "descend", help="'descend' (blind), 'random' or 'scripted' (privileged poses)"
+    ),
+    variation: str = typer.Option("base", help="variation to grasp in"),
+    episodes: int = typer.Option(200, min=1),
+    objects: str = typer.Option("test", help="object split: test (unseen), train or all"),
+    noise: float = typer.Option(0.0, min=0.0, help="scripted policy noise"),
+    workers: int = typer.Option(2, min=1),
+    seed: int = typer.Option(1_000_000, help="seed of episode 0 (the evaluation seeds of `qtopt eval`)"),
+) -> None:
+    """Success of a policy that learns nothing, on the episodes `qtopt eval` uses: what a learned policy
+    must beat. 'descend' goes straight down and closes, blind (QT-Opt's scripted exploration)."""
+    from qtopt_finetune.stats import success_rate
+    from robot_drivers.runner import CollectJob, collect
+
+    if policy not in ("descend", "random", "scripted"):
+        raise typer.BadParameter(f"{policy!r}: choose descend, random or scripted", param_hint="--policy")
+    try:
+        job = CollectJob(
+            None, episodes, variation, policy, noise, workers=workers, seed=seed, objects=objects
+        )
+        job.world_config()
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    summary = collect(job)
+    rate = success_rate(summary.successes, summary.episodes)
+    typer.echo(f"{policy} on {variation}, {objects} objects: success {rate}")
+
+
 @sim_app.command("tour")
 def run_tour(
     episodes: int = typer.Option(20, min=1, help="episodes per variation"),

@@ -6,12 +6,13 @@ from pathlib import Path
 
 from robot_drivers.policies.auto_descend import AutoDescend
 from robot_drivers.policies.base import Policy
+from robot_drivers.policies.descend import DescendPolicy
 from robot_drivers.policies.epsilon_random import EpsilonRandomPolicy
 from robot_drivers.policies.random_policy import RandomPolicy
 from robot_drivers.policies.scripted import DEFAULT_NOISE, ScriptedGraspPolicy
 from robot_drivers.sim.world import GraspWorld
 
-POLICY_SPECS = "'scripted', 'random', or a checkpoint folder"
+POLICY_SPECS = "'scripted', 'random', 'descend', or a checkpoint folder"
 
 
 def policy_id(
@@ -31,6 +32,8 @@ def policy_id(
         return f"scripted(noise={level}{fix}{explore}{auto})"
     if spec == "random":
         return f"random({auto[2:]})" if auto else "random"
+    if spec == "descend":
+        return "descend"
     from qtopt_finetune.checkpoint import read_manifest
 
     return str(read_manifest(Path(spec))["id"])
@@ -51,6 +54,10 @@ def make_policy(
     was not is an error: it would be given a descent it never learned). `noise_max` (scripted only): each
     episode draws its noise from [noise, noise_max]; `correction` (scripted only): the share of episodes that
     re-plan on the true grasp point while hovering (see ScriptedGraspPolicy)."""
+    if spec == "descend":  # blind: no image, no privileged poses (QT-Opt's scripted exploration)
+        if auto_descend:
+            raise ValueError("policy: 'descend' makes its own descent; it has no auto-descend mode")
+        return DescendPolicy(seed=seed)
     if spec in ("scripted", "random"):
         if spec == "scripted":
             scripted = ScriptedGraspPolicy(

@@ -44,3 +44,22 @@ def test_unknown_variation_is_a_clear_error(tmp_path: Path) -> None:
     text = plain(result.output)
     assert "foggy" in text and "known variations" in text
     assert not list(tmp_path.iterdir())
+
+
+def test_sim_baseline_reports_the_blind_descent_with_its_interval() -> None:
+    result = runner.invoke(
+        app, ["sim", "baseline", "--policy", "descend", "--episodes", "4", "--workers", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    match = re.search(
+        r"descend on base, test objects: success (\d\.\d+) \[(\d\.\d+), (\d\.\d+)\] \(n=4\)", result.output
+    )
+    assert match, result.output
+    rate, low, high = (float(g) for g in match.groups())
+    assert low <= rate <= high
+
+
+def test_sim_baseline_refuses_a_checkpoint_or_unknown_policy() -> None:
+    result = runner.invoke(app, ["sim", "baseline", "--policy", "checkpoints/base"])
+    assert result.exit_code != 0
+    assert "choose descend, random or scripted" in plain(result.output)
