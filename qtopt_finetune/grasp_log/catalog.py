@@ -22,8 +22,10 @@ class GraspLogWarning(UserWarning):
 
 
 # Episode tables in memory at once (~160 kB each at 500 episodes a shard): a log's size never shows in a
-# reader's memory, and queries repeated on a small log do not re-read its files.
-CACHED_TABLES = 32
+# reader's memory. With 32, a 100k-transition log (25 shards) sat wholly in the cache and a 1M one filled
+# it, so the larger log sampled in 6 MB more peak RSS; with 8 both peak the same (benchmarks/RESULTS.md).
+# The price: a second pass over a log's tables reads them again (0.8 s more to open a 10k-grasp log).
+CACHED_TABLES = 8
 
 
 class ShardChangedError(RuntimeError):
