@@ -126,6 +126,12 @@ def collect_command(
         max=1.0,
         help="scripted: share of episodes that hover over a noisy point, then correct to the true one",
     ),
+    reach: float = typer.Option(
+        0.0,
+        min=0.0,
+        max=1.0,
+        help="scripted: share of episodes that hover beside the grasp point, then grasp in one sideways move",
+    ),
     exploration: float = typer.Option(
         0.0, min=0.0, max=1.0, help="probability of a random action per step (scripted or checkpoint policy)"
     ),
@@ -166,10 +172,11 @@ def collect_command(
             auto_descend,
             noise_max,
             correction,
+            reach,
         )
         job.world_config()
         if policy == "scripted":
-            check_noise(noise, noise_max, correction)
+            check_noise(noise, noise_max, correction, reach)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     summary = collect(job)

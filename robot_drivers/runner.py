@@ -50,6 +50,7 @@ class CollectJob:
     auto_descend: bool = False
     noise_max: float | None = None  # scripted: each episode draws its noise from [noise, noise_max]
     correction: float = 0.0  # scripted: share of episodes that re-plan on the true grasp point at hover
+    reach: float = 0.0  # scripted: share of episodes that grasp in one sideways action from beside the point
 
     def world_config(self) -> WorldConfig:
         return replace(
@@ -104,8 +105,11 @@ def _worker(job: CollectJob, worker: int, progress: Any, parent: int | None = No
         auto_descend=job.auto_descend,
         noise_max=job.noise_max,
         correction=job.correction,
+        reach=job.reach,
     )
-    pid = policy_id(job.policy, job.noise, job.exploration, job.auto_descend, job.noise_max, job.correction)
+    pid = policy_id(
+        job.policy, job.noise, job.exploration, job.auto_descend, job.noise_max, job.correction, job.reach
+    )
     done = successes = transitions = 0
     writer = GraspLogWriter(job.out, image_format=job.image_format) if job.out else None
     try:
@@ -138,7 +142,7 @@ def collect(job: CollectJob, show_progress: bool = True) -> CollectSummary:
         raise ValueError(f"collect: episodes and workers must be >= 1, got {job.episodes} and {job.workers}")
     job.world_config()  # validate before starting any process
     if job.policy == "scripted":
-        check_noise(job.noise, job.noise_max, job.correction)
+        check_noise(job.noise, job.noise_max, job.correction, job.reach)
     if job.out:
         Path(job.out).mkdir(parents=True, exist_ok=True)
     workers = min(job.workers, job.episodes)

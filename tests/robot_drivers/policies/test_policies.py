@@ -149,3 +149,29 @@ def test_a_bad_correction_share_is_refused_naming_it() -> None:
     with GraspWorld() as w, pytest.raises(ValueError, match="correction"):
         ScriptedGraspPolicy(w, noise=1.0, correction=1.5)
     assert policy_id("scripted", 0.0, noise_max=2.0, correction=0.5) == "scripted(noise=0-2, correction=0.5)"
+
+
+def test_a_reaching_episode_grasps_in_one_sideways_action_from_beside_the_grasp_point() -> None:
+    with GraspWorld() as w:
+        policy = ScriptedGraspPolicy(w, noise=0.0, seed=0, reach=1.0)
+        sideways, successes = [], 0
+        for seed in range(6):
+            obs, _ = w.reset(seed=seed)
+            policy.reset(seed=seed)
+            for _ in range(w.config.max_steps):
+                action = policy.act(obs)
+                obs, _, done, _, info = w.step(action)
+                if done:
+                    break
+            assert action[4] == 1.0 and action[5] == 1.0  # the last action closes and ends the episode
+            sideways.append(float(np.linalg.norm(action[:2])) * w.config.max_translation)
+            successes += info["success"]
+    assert min(sideways) > 0.015  # every closing action also moved the gripper 2-7 cm to the side
+    assert max(sideways) < 0.08
+    assert successes >= 4  # noise-free reaching grasps still grasp
+
+
+def test_a_bad_reach_share_is_refused_naming_it() -> None:
+    with GraspWorld() as w, pytest.raises(ValueError, match="reach"):
+        ScriptedGraspPolicy(w, noise=1.0, reach=-0.1)
+    assert policy_id("scripted", 1.0, reach=0.5) == "scripted(noise=1, reach=0.5)"
