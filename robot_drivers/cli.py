@@ -235,3 +235,43 @@ def eval_command(
         )
     else:
         typer.echo(f"{checkpoint} on {variation} ({objects} objects): success {rate}")
+
+
+def probe_command(
+    checkpoint: Path = typer.Option(..., "--checkpoint", help="checkpoint folder of the policy"),
+    states: int = typer.Option(30, min=1, help="states to probe (one per episode)"),
+    side: int = typer.Option(9, min=2, help="the grid of one-step grasps is side x side"),
+    max_height: float = typer.Option(0.12, min=0.01, help="probe once the gripper is below this (m)"),
+    variation: str = typer.Option("base"),
+    objects: str = typer.Option("test"),
+    seed: int = typer.Option(1_000_000, help="seed of the first episode"),
+    json_out: bool = typer.Option(False, "--json", help="print a JSON object"),
+) -> None:
+    """Does the Q-function know where to grasp? Real one-step grasps over a grid, scored by Q."""
+    import json
+
+    from robot_drivers.grasp_probe import probe
+
+    if not checkpoint.is_dir():
+        raise typer.BadParameter(f"no checkpoint folder at {checkpoint}", param_hint="--checkpoint")
+    try:
+        check_world(variation, objects)
+        report = probe(checkpoint, states, side, max_height, variation, objects, seed, not json_out)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    if json_out:
+        typer.echo(json.dumps(report.to_dict()))
+        return
+    typer.echo(
+        f"{report.states} states, {report.grid_points} grasps each: grid success {report.grid_success:.3f}, "
+        f"some grasp succeeds in {report.reachable:.3f} of states, Q's best grasp succeeds "
+        f"{report.argmax_success:.3f}; AUC of Q pooled {report.auc_pooled:.3f}, within an image "
+        f"{report.auc_per_state:.3f}"
+    )
+
+
+def check_world(variation: str, objects: str) -> None:
+    """Raise ValueError naming a bad variation or object split before any world is built."""
+    from robot_drivers.sim.config import WorldConfig
+
+    WorldConfig(variation=variation, objects=objects)  # type: ignore[arg-type]

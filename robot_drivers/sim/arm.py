@@ -170,6 +170,13 @@ class Arm:
                 break
         return steps
 
+    def hold(self) -> None:
+        """Drive every joint to where it is now and the fingers as `closed` says (after a state restore:
+        motor targets are not part of pybullet's saved state)."""
+        states = p.getJointStates(self.body, list(ARM_JOINTS), physicsClientId=self.client)
+        self._drive_joints([s[0] for s in states])
+        self._drive_fingers(self.closed)
+
     def _arm_still(self) -> bool:
         states = p.getJointStates(self.body, list(ARM_JOINTS), physicsClientId=self.client)
         return max(abs(s[1]) for s in states) < 0.05

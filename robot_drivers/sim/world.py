@@ -44,6 +44,18 @@ PARK_POSE = ((0.35, 0.0, 0.65), 0.0)
 
 
 @dataclass(frozen=True)
+class WorldSnapshot:
+    """A mid-episode state of a GraspWorld (physics and controller), to try several actions from it."""
+
+    physics: int  # pybullet saveState id
+    target: np.ndarray
+    yaw: float
+    steps: int
+    done: bool
+    closed: bool
+
+
+@dataclass(frozen=True)
 class ObjectState:
     """Privileged knowledge of one object (scripted policies and tests only; never the learner)."""
 
@@ -139,6 +151,29 @@ class GraspWorld:
         reward = float(success) + cfg.step_penalty
         info = {"success": success, "steps": self._steps, "forced_terminate": forced}
         return self._observe(), reward, self._done, False, info
+
+    def snapshot(self) -> WorldSnapshot:
+        """The current state; `restore` returns to it (any number of times) until `release`."""
+        return WorldSnapshot(
+            p.saveState(physicsClientId=self.client),
+            self._target.copy(),
+            self._yaw,
+            self._steps,
+            self._done,
+            self.arm.closed,
+        )
+
+    def restore(self, snapshot: WorldSnapshot) -> Observation:
+        """Return to a snapshot of this episode; returns its observation."""
+        p.restoreState(snapshot.physics, physicsClientId=self.client)
+        self._target, self._yaw = snapshot.target.copy(), snapshot.yaw
+        self._steps, self._done = snapshot.steps, snapshot.done
+        self.arm.closed = snapshot.closed
+        self.arm.hold()
+        return self._observe()
+
+    def release(self, snapshot: WorldSnapshot) -> None:
+        p.removeState(snapshot.physics, physicsClientId=self.client)
 
     def render(self, size: int | None = None) -> np.ndarray:
         return self.camera.capture(self.client, self._lighting, size)

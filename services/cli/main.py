@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from robot_drivers.cli import collect_command, eval_command, sim_app
+from robot_drivers.cli import collect_command, eval_command, probe_command, sim_app
 from robot_drivers.ros.cli import robot_command
 from services.cli.adapt import adapt_command
 from services.cli.demo import demo_command
@@ -21,6 +21,7 @@ app.add_typer(sim_app, name="sim")
 app.command("collect")(collect_command)
 app.command("robot")(robot_command)
 app.command("eval")(eval_command)
+app.command("probe")(probe_command)
 app.command("pretrain")(pretrain_command)
 app.command("adapt")(adapt_command)
 app.command("finetune-distributed")(finetune_distributed_command)

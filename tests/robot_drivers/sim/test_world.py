@@ -88,3 +88,27 @@ def test_moving_down_lowers_the_reported_height(world: GraspWorld) -> None:
     obs, _ = world.reset(seed=5)
     after, *_ = world.step(np.array([0, 0, -1, 0, 0, 0], dtype=np.float32))
     assert obs.gripper_height - after.gripper_height == pytest.approx(0.08, abs=0.01)
+
+
+def test_a_restored_snapshot_repeats_the_same_grasp_and_forgets_the_tries_between() -> None:
+    with GraspWorld(WorldConfig()) as w:
+        policy = ScriptedGraspPolicy(w, noise=0.0, seed=3)
+        obs, _ = w.reset(seed=3)
+        policy.reset(seed=3)
+        while obs.gripper_height > 0.1:  # the scripted approach, stopped above its grasp
+            obs = w.step(policy.act(obs))[0]
+        snapshot = w.snapshot()
+        grasp = np.array([0.0, 0.0, -1.0, 0.0, 1.0, 1.0], dtype=np.float32)
+        miss = np.array([1.0, 1.0, -1.0, 0.0, 1.0, 1.0], dtype=np.float32)
+        outcomes = []
+        for action in (grasp, miss, grasp):  # a grasp, a try elsewhere, the first grasp again
+            again = w.restore(snapshot)
+            assert not again.gripper_closed and abs(again.gripper_height - obs.gripper_height) < 1e-6
+            assert np.abs(again.image.astype(np.float32) - obs.image).mean() < 0.5
+            _, _, done, _, info = w.step(action)
+            assert done
+            outcomes.append(info["success"])
+        w.release(snapshot)
+    # the try in between left no trace: without re-driving the motors after a restore, the fingers kept
+    # the closed target of the last try and closed on the way down (seed 3: the repeat failed)
+    assert outcomes == [True, False, True]
