@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from qtopt_finetune.networks.config import QNetworkConfig
@@ -19,6 +20,41 @@ def action_features(actions: torch.Tensor, rotation_sincos: bool) -> torch.Tenso
         return actions
     angle = actions[..., ROTATION_INDEX : ROTATION_INDEX + 1] * math.pi
     return torch.cat([actions, torch.sin(angle), torch.cos(angle)], dim=-1)
+
+
+class ActionShift(nn.Module):
+    """The feature map as seen from where each action takes the gripper: a 1x1 conv of the features, shifted
+    by a learned linear map of (dx, dy) to image coordinates. (B, C, h, w), (B, N, ACTION_DIM) ->
+    (B * N, C, h, w); places shifted in from outside the map are zero.
+
+    The map starts at zero (no shift, so the branch starts as a plain 1x1 conv of the features) and learns
+    the camera's geometry from the grasps; with a fixed camera a displacement is close to one image shift.
+    The conv runs once per state and all N shifts come from one `grid_sample` (the N grids stacked along the
+    height), so no copy of the features is made per action.
+    """
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.to_image = nn.Linear(2, 2, bias=False)
+        nn.init.zeros_(self.to_image.weight)
+        self.mix = nn.Conv2d(channels, channels, 1)
+
+    def forward(self, features: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+        b, n = actions.shape[:2]
+        c, h, w = features.shape[1:]
+        shift = self.to_image(actions[..., :2])  # (B, N, 2) in grid_sample's [-1, 1] units (x, y)
+        ys = (torch.arange(h, device=features.device, dtype=features.dtype) * 2 + 1) / h - 1
+        xs = (torch.arange(w, device=features.device, dtype=features.dtype) * 2 + 1) / w - 1
+        base = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=-1)  # (h, w, 2) as (x, y)
+        grid = base[None, None] + shift[:, :, None, None, :]  # (B, N, h, w, 2)
+        shifted = F.grid_sample(
+            self.mix(features),
+            grid.reshape(b, n * h, w, 2),
+            mode="bilinear",
+            padding_mode="zeros",
+            align_corners=False,
+        )  # (B, C, N * h, w)
+        return shifted.reshape(b, c, n, h, w).transpose(1, 2).reshape(b * n, c, h, w)
 
 
 class ActionStateMerge(nn.Module):
@@ -39,6 +75,7 @@ class ActionStateMerge(nn.Module):
         self.action_mask: torch.Tensor
         mask = torch.tensor([0.0 if n in config.ignored_actions else 1.0 for n in ACTION_NAMES])
         self.register_buffer("action_mask", mask, persistent=False)
+        self.shift = ActionShift(channels) if config.action_shift else None
 
     def context(self, state: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
         """state (B, STATE_DIM), actions (B, N, ACTION_DIM) -> (B, N, C)."""
@@ -54,5 +91,8 @@ class ActionStateMerge(nn.Module):
         """features (B, C, h, w) -> merged (B * N, C, h, w)."""
         ctx = self.context(state, actions)
         b, n, c = ctx.shape
-        merged = torch.relu(features[:, None] + ctx[..., None, None])
-        return merged.reshape(b * n, c, features.shape[-2], features.shape[-1])
+        h, w = features.shape[-2:]
+        summed = features[:, None] + ctx[..., None, None]  # (B, N, C, h, w)
+        if self.shift is not None:
+            summed = summed + self.shift(features, actions * self.action_mask).reshape(b, n, c, h, w)
+        return torch.relu(summed).reshape(b * n, c, h, w)

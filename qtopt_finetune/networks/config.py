@@ -38,6 +38,11 @@ class QNetworkConfig:
     # Action entries the network never sees (zeroed before the action's dense layer), by name. A network
     # that ignores AUTO_DESCEND_ACTIONS leaves descending and closing to the robot (auto-descend mode).
     ignored_actions: tuple[str, ...] = ()
+    # Also add a copy of the feature map shifted by where the action's dx, dy moves the gripper in the image
+    # (a learned 2x2 map from displacement to image shift, through a 1x1 conv): at the gripper's own place
+    # the head then sees what lies where the action takes it. Without it the action enters only as a vector
+    # added at every place, and Q comes out nearly blind to where an action goes (`qtopt probe`).
+    action_shift: bool = False
 
     def __post_init__(self) -> None:
         if self.image_size < 16:

@@ -28,6 +28,11 @@ def pretrain_command(
     conservative: float = typer.Option(
         0.0, min=0.0, help="weight of the conservative (CQL) penalty on actions the log does not show"
     ),
+    action_shift: bool = typer.Option(
+        False,
+        "--action-shift",
+        help="a network that also sees its features shifted by where each action goes (from scratch only)",
+    ),
     init: Path = typer.Option(
         None, "--init", help="start from this checkpoint's weights (recorded as the parent), not from scratch"
     ),
@@ -64,9 +69,10 @@ def pretrain_command(
     from qtopt_finetune.networks import QNetworkConfig
     from qtopt_finetune.spaces import AUTO_DESCEND_ACTIONS
 
-    if auto_descend and init is not None:
+    if (auto_descend or action_shift) and init is not None:
         raise typer.BadParameter(
-            "--auto-descend shapes a new network; --init keeps the parent's", param_hint="--init"
+            "--auto-descend and --action-shift shape a new network; --init keeps the parent's",
+            param_hint="--init",
         )
     try:
         job = PretrainJob(
@@ -77,7 +83,9 @@ def pretrain_command(
             weight or None,
             batch_size,
             seed,
-            network=QNetworkConfig(ignored_actions=AUTO_DESCEND_ACTIONS if auto_descend else ()),
+            network=QNetworkConfig(
+                ignored_actions=AUTO_DESCEND_ACTIONS if auto_descend else (), action_shift=action_shift
+            ),
             learner=learner,
         )
     except ValueError as exc:

@@ -113,3 +113,39 @@ def test_ignored_actions_do_not_change_q_and_the_rest_do() -> None:
     assert QNetworkConfig.from_dict(config.to_dict()) == config  # JSON lists come back as the tuple
     with pytest.raises(ValueError, match="ignored_actions"):
         QNetworkConfig(ignored_actions=("dzz",))
+
+
+def test_action_shift_sees_what_lies_where_the_action_goes() -> None:
+    torch.manual_seed(0)
+    net = QNetwork(QNetworkConfig(action_shift=True)).eval()
+    shift = net.merge.shift
+    assert shift is not None
+    images, state = torch.rand(2, 3, 64, 64), torch.rand(2, 2)
+    actions = torch.rand(2, 4, 6) * 2 - 1
+    with torch.no_grad():  # CEM's broadcast over actions still equals one action at a time
+        together = net.q_from_features(net.encode_image(images), state, actions)
+        one_by_one = torch.stack([net(images, state, actions[:, i]) for i in range(4)], dim=1)
+    torch.testing.assert_close(together, one_by_one, rtol=1e-5, atol=1e-5)
+    # a one-hot feature map: with the map from (dx, dy) to image shift set to the identity, moving by
+    # dx = 0.25 (an eighth of the image's [-1, 1] width) shows at each place the value one cell to its right
+    features = torch.zeros(1, 32, 8, 8)
+    features[0, :, 3, 5] = 1.0
+    with torch.no_grad():
+        shift.to_image.weight.copy_(torch.eye(2))
+        shift.mix.weight.copy_(torch.eye(32)[:, :, None, None])
+        shift.mix.bias.zero_()
+        action = torch.zeros(1, 1, 6)
+        action[0, 0, 0] = 0.25
+        seen = shift(features, action)[0, 0]
+    assert seen[3, 4] == pytest.approx(1.0) and seen.sum() == pytest.approx(1.0)
+
+
+def test_action_shift_learns_its_map_from_zero_and_off_leaves_old_checkpoints_loadable() -> None:
+    torch.manual_seed(0)
+    net = QNetwork(QNetworkConfig(action_shift=True))
+    assert net.merge.shift is not None and torch.all(net.merge.shift.to_image.weight == 0)
+    net(torch.rand(4, 3, 64, 64), torch.rand(4, 2), torch.rand(4, 6) * 2 - 1).sum().backward()
+    assert net.merge.shift.to_image.weight.grad is not None
+    assert torch.any(net.merge.shift.to_image.weight.grad != 0)
+    plain = QNetwork(QNetworkConfig())
+    assert not any("shift" in key for key in plain.state_dict())  # no new keys without the option
