@@ -108,8 +108,10 @@ def plot_success(
     path: Path,
     legend_loc: Literal["lower right", "upper left"] = "lower right",
     annotations: list[str] | None = None,
+    reference: tuple[float, str] | None = None,
 ) -> Path:
-    """A success curve with its 95% Wilson band from CSV rows (`success`, `ci_low`, `ci_high`) as a PNG."""
+    """A success curve with its 95% Wilson band from CSV rows (`success`, `ci_low`, `ci_high`) as a PNG;
+    `reference` (rate, label) draws a baseline as a dashed line."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -121,6 +123,8 @@ def plot_success(
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(xs, rate, marker="o", label=label)
     ax.fill_between(xs, low, high, alpha=0.25, label="95% Wilson interval")
+    if reference is not None:
+        ax.axhline(reference[0], linestyle="--", color="grey", label=reference[1])
     for text, x, y in zip(annotations or [], xs, rate, strict=False):
         ax.annotate(text, (x, y), textcoords="offset points", xytext=(0, 6), ha="center")
     ax.set_xlabel(xlabel)

@@ -61,6 +61,21 @@ class CollectJob:
         )
 
 
+def base_log_job(out: str, episodes: int, seed: int = 0, auto_descend: bool = False) -> CollectJob:
+    """A scripted base log as the shipped base policy's recipe collects it (`make base-policy`): each
+    episode's noise drawn from [0, 2.5], 10% random actions, train objects, both cores."""
+    return CollectJob(
+        out,
+        episodes,
+        workers=2,
+        seed=seed,
+        noise=0.0,
+        noise_max=2.5,
+        exploration=0.1,
+        auto_descend=auto_descend,
+    )
+
+
 @dataclass(frozen=True)
 class CollectSummary:
     episodes: int

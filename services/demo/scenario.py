@@ -98,14 +98,15 @@ def _base_log(config: DemoConfig, work: Path, log: Log) -> str:
     if (Path("logs/base") / "meta" / "info.json").is_file():
         return "logs/base"
     from qtopt_finetune.adapters.loading import network_config_of
-    from robot_drivers.runner import CollectJob, collect
+    from robot_drivers.runner import base_log_job, collect
 
     path = work / "base_log"
     log(
-        f"no base log given and no logs/base: collecting {config.base_log_grasps} scripted grasps into {path}"
+        f"no base log given and no logs/base: collecting {config.base_log_grasps} scripted grasps "
+        f"(the base policy's recipe) into {path}"
     )
     auto = network_config_of(config.champion).auto_descend  # the log is grasped as the policy grasps
-    job = CollectJob(str(path), config.base_log_grasps, workers=2, seed=config.seed, auto_descend=auto)
+    job = base_log_job(str(path), config.base_log_grasps, seed=config.seed, auto_descend=auto)
     collect(job, show_progress=False)
     return str(path)
 
