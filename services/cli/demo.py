@@ -20,13 +20,13 @@ def demo_command(
     champion: Path = typer.Option(
         Path("checkpoints/base"), help="the first champion (the shipped base policy)"
     ),
-    variation: str = typer.Option("transparent", help="the variation the robots meet"),
+    variation: str = typer.Option("checkerboard", help="the variation the robots meet"),
     robots: int = typer.Option(2, min=1, max=8, help="simulated robots (one process each)"),
-    grasps: int = typer.Option(100, min=1, help="grasps per phase (base task, variation before and after)"),
-    exploration_grasps: int = typer.Option(400, min=1, help="the adaptation's exploration grasps"),
-    train_steps: int = typer.Option(2000, min=1, help="the child's fine-tuning steps"),
+    grasps: int = typer.Option(200, min=1, help="grasps per phase (base task, variation before and after)"),
+    exploration_grasps: int = typer.Option(800, min=1, help="the adaptation's exploration grasps"),
+    train_steps: int = typer.Option(3000, min=1, help="the child's fine-tuning steps"),
     batch_size: int = typer.Option(64, min=2),
-    eval_episodes: int = typer.Option(100, min=1, help="the job's evaluation episodes (child and parent)"),
+    eval_episodes: int = typer.Option(200, min=1, help="the job's evaluation episodes (child and parent)"),
     base_log: Path = typer.Option(None, help="base grasp log (default logs/base, else a small scripted one)"),
     port: int = typer.Option(None, min=1, max=65535, help="service port (default: a free one)"),
     work_dir: Path = typer.Option(None, help="the demo's folder (default runs/demo/<time>)"),
