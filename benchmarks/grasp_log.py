@@ -9,7 +9,8 @@ Sampling runs in a fresh subprocess per log size, pinned to `--cores` CPUs (defa
 decode threads, so its peak RSS (ru_maxrss) and speed are measured separately for each size.
 
     python benchmarks/grasp_log.py --quick          # ~20k transitions, ends within a minute
-    python benchmarks/grasp_log.py                  # 100k and 1M transitions (several minutes, ~2.5 GB disk)
+    python benchmarks/grasp_log.py                  # 100k and 1M transitions, 3 sampling processes each
+                                                    # (several minutes, ~2.5 GB disk)
 """
 
 from __future__ import annotations
@@ -117,7 +118,9 @@ def sample_child(root: Path, seconds: float, cores: int) -> None:
     )
 
 
-def measure(root: Path, transitions: int, seconds: float, cores: int) -> dict[str, float]:
+def measure(root: Path, transitions: int, seconds: float, cores: int, repeats: int) -> dict[str, float]:
+    """Write the log, then sample it in `repeats` fresh processes; speed and peak RSS are their medians
+    (one process's peak RSS moves by several MB from run to run, its speed by ~15%)."""
     stats = write_log(root, transitions)
     cmd = [
         sys.executable,
@@ -129,8 +132,15 @@ def measure(root: Path, transitions: int, seconds: float, cores: int) -> dict[st
         "--cores",
         str(cores),
     ]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    stats.update(json.loads(out.strip().splitlines()[-1]))
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+    for key in ("sample_tps", "cpu_tps", "rss_mb", "index_s"):
+        stats[key] = float(np.median([r[key] for r in runs]))
+    stats["rss_runs"] = [round(r["rss_mb"], 1) for r in runs]
+    stats["tps_runs"] = [round(r["sample_tps"]) for r in runs]
+    stats["cpus"] = runs[0]["cpus"]
     return stats
 
 
@@ -144,6 +154,9 @@ def main() -> None:
     )
     parser.add_argument("--cores", type=int, default=1, help="CPUs (and decode threads) for sampling")
     parser.add_argument("--seconds", type=float, default=None, help="sampling time per size")
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="sampling processes per size (default 1 quick, 3 full)"
+    )
     parser.add_argument("--sample-child", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sample_child is not None:
@@ -155,7 +168,8 @@ def main() -> None:
     try:
         results = {}
         for n in sizes:
-            r = measure(base / f"log_{n}", n, seconds, args.cores)
+            repeats = args.repeats or (1 if args.quick else 3)
+            r = measure(base / f"log_{n}", n, seconds, args.cores, repeats)
             results[n] = r
             print(
                 f"{n} transitions: write {r['write_mbps']:.1f} MB/s ({r['write_s']:.1f} s), "
@@ -163,7 +177,9 @@ def main() -> None:
                 f"{r['sample_tps']:.0f} transitions/s on {len(r['cpus'])} core(s) "
                 f"({r['cpu_tps']:.0f} per CPU-second; "
                 f"load average {os.getloadavg()[0]:.1f}; index built in "
-                f"{r['index_s']:.1f} s), peak RSS while sampling {r['rss_mb']:.0f} MB",
+                f"{r['index_s']:.1f} s), peak RSS while sampling {r['rss_mb']:.0f} MB "
+                f"(median of {len(r['rss_runs'])} processes: {r['rss_runs']} MB, "
+                f"{r['tps_runs']} transitions/s)",
                 flush=True,
             )
     finally:

@@ -54,8 +54,8 @@ VARIATIONS: dict[str, Variation] = {
         ),
         Variation(
             "offset_gripper",
-            "the gripper mounted 5 cm off the wrist axis",
-            lambda p: replace(p, gripper_offset=0.05),
+            "the gripper mounted 15 cm off the wrist axis",
+            lambda p: replace(p, gripper_offset=0.15),
         ),
     )
 }

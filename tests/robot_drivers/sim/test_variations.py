@@ -99,5 +99,5 @@ def test_gripper_variations_change_geometry() -> None:
     long_len, long_off = _gripper_geometry("extended_gripper")
     off_len, off_off = _gripper_geometry("offset_gripper")
     assert long_len > base_len + 0.03 and long_off == pytest.approx(base_off, abs=1e-3)
-    assert base_off < 0.005 and off_off == pytest.approx(0.05, abs=0.005)
+    assert base_off < 0.005 and off_off == pytest.approx(0.15, abs=0.005)
     assert off_len == pytest.approx(base_len, abs=1e-3)
