@@ -6,7 +6,7 @@ background (low-frequency noise upsampled, as lighting and bin texture) plus a f
 ("base" and "target") and sampled 50/50 by a MixedSampler with batch 64, images decoded (JPEG q95).
 
 Sampling runs in a fresh subprocess per log size, pinned to `--cores` CPUs (default 1) with that many
-decode threads, so its peak RSS (ru_maxrss) and speed are measured separately for each size.
+decode threads, so its peak RSS (VmHWM) and speed are measured separately for each size.
 
     python benchmarks/grasp_log.py --quick          # ~20k transitions, ends within a minute
     python benchmarks/grasp_log.py                  # 100k and 1M transitions, 3 sampling processes each
@@ -95,6 +95,20 @@ def write_log(root: Path, transitions: int, seed: int = 0) -> dict[str, float]:
     }
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS since it started (VmHWM). Not ru_maxrss: Linux carries that across fork and
+    exec, so a child started by the process that has just written a 1M-transition log reported the
+    writer's peak (180 MB against 165 MB at 100k), not its own (153 MB at both sizes)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # no procfs: an upper bound
+
+
 def sample_child(root: Path, seconds: float, cores: int) -> None:
     """Run in a subprocess: pin to `cores` CPUs, sample for `seconds`, print one JSON line."""
     cpus = sorted(os.sched_getaffinity(0))[:cores]
@@ -110,7 +124,7 @@ def sample_child(root: Path, seconds: float, cores: int) -> None:
         n += len(sampler.sample())
     tps, cpu_tps = n / (time.perf_counter() - t1), n / (time.process_time() - c1)
     sampler.close()
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = peak_rss_mb()
     print(
         json.dumps(
             {"sample_tps": tps, "cpu_tps": cpu_tps, "rss_mb": rss_mb, "index_s": index_s, "cpus": cpus}
