@@ -30,7 +30,9 @@ def wilson_interval(successes: int, episodes: int, z: float = Z_95) -> tuple[flo
     denom = 1 + z * z / episodes
     centre = (p + z * z / (2 * episodes)) / denom
     half = z * math.sqrt(p * (1 - p) / episodes + z * z / (4 * episodes * episodes)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # Rounding can put the bound a hair past the observed rate (0/n gave a low of 3e-18),
+    # which plots as a negative error bar; the interval always contains the rate.
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
 
 def success_rate(successes: int, episodes: int) -> SuccessRate:

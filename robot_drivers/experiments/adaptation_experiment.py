@@ -25,7 +25,7 @@ from qtopt_finetune.checkpoint import read_manifest
 from qtopt_finetune.pretrain import PretrainJob, pretrain
 from robot_drivers.adaptation import AdaptationJob, collect_target_grasps
 from robot_drivers.evaluation import EVAL_SEED, evaluate
-from robot_drivers.experiments.cells import CellCache
+from robot_drivers.experiments.cells import CellCache, add_wall_time
 from robot_drivers.sim.variations import parse_variation
 
 FIVE_VARIATIONS = ("checkerboard", "harsh_lighting", "transparent", "extended_gripper", "offset_gripper")
@@ -80,7 +80,9 @@ class AdaptationExperiment:
 class ExperimentResult:
     settings: dict[str, Any]
     cells: dict[str, dict[str, Any]] = field(default_factory=dict)
-    seconds: float = 0.0
+    seconds: float = 0.0  # this run
+    total_seconds: float = 0.0  # every run of this experiment (work dir), resumed runs included
+    runs: int = 1
 
 
 class _Runner:
@@ -200,4 +202,5 @@ def run_adaptation_experiment(
             )
             parent = node
     result.seconds = time.perf_counter() - start
+    result.total_seconds, result.runs = add_wall_time(r.work, result.seconds)
     return result

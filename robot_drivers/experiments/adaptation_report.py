@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from robot_drivers.experiments.adaptation_experiment import ExperimentResult
+from robot_drivers.experiments.cells import error_bars, log_grasp_axis, wall_time_line
 
 
 def _p(cell: dict[str, Any]) -> float:
@@ -39,7 +40,8 @@ def summary(result: ExperimentResult) -> dict[str, Any]:
         "base_task": _p(c["base_task"]),
         "variations": variations,
         "settings": s,
-        "wall_time_s": round(result.seconds, 1),
+        "wall_time_s": round(result.total_seconds or result.seconds, 1),
+        "runs": result.runs,
         "cells": c,
     }
 
@@ -105,10 +107,9 @@ def markdown(result: ExperimentResult, command: str) -> str:
             f"Continual chain: {order}; each node adapts the previous one with {top} grasps.",
             "'continual on base' is the node's base-task success (retention along the chain).",
         ]
-    hours = result.seconds / 3600
     lines += [
         "",
-        f"Wall time: {hours:.2f} h on this machine (cells already on disk are not rerun).",
+        wall_time_line(result.seconds, result.total_seconds, result.runs),
         "",
         f"Reproduce: `{command}`",
         "",
@@ -126,16 +127,13 @@ def plot(result: ExperimentResult, path: Path) -> Path:
     top = max(s["grasps"])
     variations = list(s["variations"])
     fig, axes = plt.subplots(
-        1, len(variations), figsize=(3.2 * len(variations), 3.4), sharey=True, squeeze=False
+        1, len(variations), figsize=(3.2 * len(variations), 3.8), sharey=True, squeeze=False
     )
     base = c["base_task"]
     for ax, v in zip(axes[0], variations, strict=True):
         cells = [c[f"{v}/finetune_{g}"] for g in s["grasps"]]
         rate = [x["success_rate"] for x in cells]
-        err = [
-            [x["success_rate"] - x["ci_low"] for x in cells],
-            [x["ci_high"] - x["success_rate"] for x in cells],
-        ]
+        err = error_bars(cells)
         ax.errorbar(s["grasps"], rate, yerr=err, marker="o", capsize=3, label="fine-tuned from base")
         ax.axhline(base["success_rate"], color="green", ls="--", lw=1, label="base policy, base task")
         ax.axhline(
@@ -150,14 +148,15 @@ def plot(result: ExperimentResult, path: Path) -> Path:
             cell = c.get(f"{v}/{key}")
             if cell:
                 ax.plot([top], [cell["success_rate"]], marker=marker, ls="", label=label)
-        ax.set_xscale("log")
+        log_grasp_axis(ax, s["grasps"])
         ax.set_title(v)
         ax.set_xlabel("exploration grasps")
         ax.set_ylim(0, 1)
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("grasp success (unseen objects)")
-    axes[0][-1].legend(loc="lower right", fontsize=7)
-    fig.tight_layout()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

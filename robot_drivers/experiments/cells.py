@@ -35,3 +35,42 @@ class CellCache:
     def cached(self, name: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         found = self.get(name)
         return found if found is not None else self.put(name, compute())
+
+
+def add_wall_time(folder: str | Path, seconds: float) -> tuple[float, int]:
+    """Add one run's wall time to the experiment's ledger (`wall_time.json` beside its cells) and
+    return (seconds over every run, runs). A resumed experiment reports what all its runs cost, not
+    only the last one, which may just have read finished cells back."""
+    path = Path(folder) / "wall_time.json"
+    before = json.loads(path.read_text()) if path.is_file() else {"seconds": 0.0, "runs": 0}
+    total, runs = round(float(before["seconds"]) + seconds, 1), int(before["runs"]) + 1
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"seconds": total, "runs": runs}) + "\n")
+    tmp.replace(path)
+    return total, runs
+
+
+def wall_time_line(seconds: float, total_seconds: float, runs: int) -> str:
+    if runs <= 1:
+        return f"Wall time: {seconds / 3600:.2f} h on this machine."
+    return (
+        f"Wall time: {total_seconds / 3600:.2f} h on this machine over {runs} runs "
+        f"(this run {seconds / 3600:.2f} h; a run resumes from the cells already on disk)."
+    )
+
+
+def error_bars(cells: list[dict[str, Any]]) -> list[list[float]]:
+    """matplotlib's yerr (below, above) for cells with a rate and a 95% interval; never negative
+    (cells written before the interval was clamped can hold a low bound 1e-18 above a rate of 0)."""
+    below = [max(0.0, c["success_rate"] - c["ci_low"]) for c in cells]
+    above = [max(0.0, c["ci_high"] - c["success_rate"]) for c in cells]
+    return [below, above]
+
+
+def log_grasp_axis(ax: Any, grasps: list[int] | tuple[int, ...]) -> None:
+    """A log x axis labelled at the grasp counts themselves (25, 100, 400, 800), no minor labels."""
+    from matplotlib.ticker import NullFormatter
+
+    ax.set_xscale("log")
+    ax.set_xticks(list(grasps), [str(g) for g in grasps])
+    ax.xaxis.set_minor_formatter(NullFormatter())

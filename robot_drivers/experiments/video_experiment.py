@@ -22,6 +22,7 @@ from qtopt_finetune.adapters.loading import load_q_network, network_config_of
 from qtopt_finetune.checkpoint import read_manifest
 from qtopt_finetune.video import VideoPretrainConfig, pretrain_tower, read_clips, save_tower_init
 from robot_drivers.experiments.adaptation_experiment import AdaptationExperiment, Log, _Runner
+from robot_drivers.experiments.cells import add_wall_time
 from robot_drivers.runner import CollectJob, collect
 
 STARTS = ("scratch", "video_random", "video_base", "rl_base")
@@ -42,7 +43,9 @@ class VideoResult:
     settings: dict[str, Any]
     cells: dict[str, dict[str, Any]] = field(default_factory=dict)
     video: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0
+    seconds: float = 0.0  # this run
+    total_seconds: float = 0.0  # every run of this experiment (work dir), resumed runs included
+    runs: int = 1
 
 
 def _video_inits(exp: VideoExperiment, r: _Runner, log: Log) -> dict[str, Path]:
@@ -127,4 +130,5 @@ def run_video_experiment(exp: VideoExperiment, log: Log = print, show_progress: 
         manifest = read_manifest(videos[f"video_{encoder}"])
         result.video[encoder] = manifest["data_manifest"]["video_pretraining"]
     result.seconds = time.perf_counter() - start
+    result.total_seconds, result.runs = add_wall_time(r.work, result.seconds)
     return result

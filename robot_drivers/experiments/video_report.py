@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from robot_drivers.experiments.cells import error_bars, log_grasp_axis, wall_time_line
 from robot_drivers.experiments.video_experiment import STARTS, VideoResult
 
 LABELS = {
@@ -32,7 +33,8 @@ def summary(result: VideoResult) -> dict[str, Any]:
         "video": result.video,
         "settings": result.settings,
         "cells": result.cells,
-        "wall_time_s": round(result.seconds, 1),
+        "wall_time_s": round(result.total_seconds or result.seconds, 1),
+        "runs": result.runs,
     }
 
 
@@ -79,9 +81,8 @@ def markdown(result: VideoResult, command: str) -> str:
         for s in STARTS:
             cells = " | ".join(_ci(c[f"{v}/{s}_{g}"]) for g in a["grasps"])
             lines.append(f"| {LABELS[s]} | {cells} |")
-    hours = result.seconds / 3600
     lines += ["", "## Reading", "", *reading(result), ""]
-    lines += [f"Wall time: {hours:.2f} h on this machine (cells on disk are not rerun).", ""]
+    lines += [wall_time_line(result.seconds, result.total_seconds, result.runs), ""]
     lines += [f"Reproduce: `{command}`", ""]
     return "\n".join(lines)
 
@@ -99,10 +100,9 @@ def plot(result: VideoResult, path: Path) -> Path:
         for s in STARTS:
             cells = [c[f"{v}/{s}_{g}"] for g in a["grasps"]]
             y = [x["success_rate"] for x in cells]
-            low = [x["success_rate"] - x["ci_low"] for x in cells]
-            err = [low, [x["ci_high"] - x["success_rate"] for x in cells]]
+            err = error_bars(cells)
             ax.errorbar(a["grasps"], y, yerr=err, marker="o", capsize=3, label=LABELS[s])
-        ax.set_xscale("log")
+        log_grasp_axis(ax, a["grasps"])
         ax.set_ylim(0, 1)
         ax.set_title(v)
         ax.set_xlabel("target grasps")

@@ -84,3 +84,5 @@ def test_tiny_experiment_writes_every_cell_and_resumes(base: tuple[Path, Path], 
     assert (children / "checkerboard__finetune_2" / "manifest.json").stat().st_mtime_ns == stamp
     assert any(line.startswith("training") for line in lines[:first_run])
     assert not any(line.startswith("training") for line in lines[first_run:])
+    assert again.runs == 2 and again.total_seconds >= result.seconds + again.seconds - 0.2
+    assert "over 2 runs" in write_report(again, tmp_path / "again", "x")["md"].read_text()
