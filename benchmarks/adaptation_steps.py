@@ -1,0 +1,62 @@
+"""How long should a child train? Fine-tunes the base policy on the adaptation experiment's 800-grasp
+target logs (50/50 with the base log) for longer and at a higher learning rate than the recipe, and
+evaluates every saved checkpoint on the variation and the final one on the base task (100 test episodes
+each, the evaluation seeds every experiment uses).
+
+    .venv/bin/python benchmarks/adaptation_steps.py \
+        --variations transparent,offset_gripper --lr 3e-4 --steps 6000
+
+Needs `qtopt experiment adaptation` to have run first (its targets folder). ~9 min a variation on 2 cores.
+Prints one line per checkpoint and writes OUT/NAME.json. Measured figures: results/adaptation.md's notes in
+the README ("The adaptation experiment (measured)").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from qtopt_finetune.adaptation import AdaptationConfig, finetune_child
+from robot_drivers.evaluation import evaluate
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--variations", default="transparent,offset_gripper")
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--steps", type=int, default=6000)
+    ap.add_argument("--base", default="checkpoints/base")
+    ap.add_argument("--base-log", default="runs/logs/wide10k")
+    ap.add_argument("--experiment", default="runs/experiments/adaptation", help="its work dir")
+    ap.add_argument("--episodes", type=int, default=100)
+    ap.add_argument("--out", default="runs/benchmarks/adaptation_steps")
+    args = ap.parse_args()
+    root = Path(args.out)
+    for v in args.variations.split(","):
+        name = f"{v}_lr{args.lr:g}_s{args.steps}"
+        target = Path(args.experiment) / "targets" / f"base_{v}_800" / "target_log"
+        if not (target / "meta" / "info.json").is_file():
+            need = "run `qtopt experiment adaptation` first"
+            raise SystemExit(f"no 800-grasp target log for {v} at {target}: {need}")
+        run_dir, child = root / "train" / name, root / "children" / name
+        start = time.perf_counter()
+        if not child.exists():
+            config = AdaptationConfig(steps=args.steps, lr=args.lr, eval_episodes=0)
+            finetune_child(args.base, args.base_log, target, config, child, run_dir)
+        out: dict = {"variation": v, "lr": args.lr, "steps": args.steps, "evals": {}}
+        for ck in sorted((run_dir / "checkpoints").glob("step_*")):
+            step = int(ck.name.split("_")[1])
+            r = evaluate(ck, v, "test", args.episodes, 2, show_progress=False)
+            out["evals"][step] = [r.rate, r.low, r.high]
+            print(f"{name} step {step}: {r}", flush=True)
+        b = evaluate(child, "base", "test", args.episodes, 2, show_progress=False)
+        out["base_task"] = [b.rate, b.low, b.high]
+        out["seconds"] = round(time.perf_counter() - start, 1)
+        print(f"{name} base task: {b}", flush=True)
+        (root / f"{name}.json").write_text(json.dumps(out, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
