@@ -1,4 +1,4 @@
-"""How long should a child train? Fine-tunes the base policy on the adaptation experiment's 800-grasp
+r"""How long should a child train? Fine-tunes the base policy on the adaptation experiment's 800-grasp
 target logs (50/50 with the base log) for longer and at a higher learning rate than the recipe, and
 evaluates every saved checkpoint on the variation and the final one on the base task (100 test episodes
 each, the evaluation seeds every experiment uses).
@@ -7,8 +7,8 @@ each, the evaluation seeds every experiment uses).
         --variations transparent,offset_gripper --lr 3e-4 --steps 6000
 
 Needs `qtopt experiment adaptation` to have run first (its targets folder). ~9 min a variation on 2 cores.
-Prints one line per checkpoint and writes OUT/NAME.json. Measured figures: results/adaptation.md's notes in
-the README ("The adaptation experiment (measured)").
+Prints one line per checkpoint and writes OUT/NAME.json. The measured figures are in the README ("The
+adaptation experiment (measured)").
 """
 
 from __future__ import annotations
