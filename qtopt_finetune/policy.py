@@ -11,6 +11,7 @@ import torch
 from qtopt_finetune.adapters.loading import load_q_network
 from qtopt_finetune.cem import CEMConfig, cem_maximize
 from qtopt_finetune.networks import QNetwork
+from qtopt_finetune.networks.action_state_merge import CLOSE_INDEX
 from qtopt_finetune.spaces import ACTION_DIM, CONTINUOUS_DIM, STATE_DIM, Observation
 from qtopt_finetune.torch_batch import images_to_tensor
 
@@ -104,7 +105,10 @@ class CEMPolicy:
                 score, images.shape[0], self.cem, generator=self._generator, device=self.device
             )
             actions = best.action.cpu().numpy().astype(np.float32)
-        return self._explore(actions)
+        actions = self._explore(actions)
+        if self.network.config.close_in_place:  # the robot closes where the gripper is, as Q assumed
+            actions[actions[:, CLOSE_INDEX] > 0.5, :CONTINUOUS_DIM] = 0.0
+        return actions
 
     def _explore(self, actions: np.ndarray) -> np.ndarray:
         b = actions.shape[0]

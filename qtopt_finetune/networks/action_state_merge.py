@@ -9,9 +9,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from qtopt_finetune.networks.config import QNetworkConfig
-from qtopt_finetune.spaces import ACTION_DIM, ACTION_NAMES, STATE_DIM
+from qtopt_finetune.spaces import ACTION_DIM, ACTION_NAMES, CONTINUOUS_DIM, STATE_DIM
 
 ROTATION_INDEX = 3
+CLOSE_INDEX = ACTION_NAMES.index("close_gripper")
+
+
+def closing_in_place(actions: torch.Tensor) -> torch.Tensor:
+    """(..., ACTION_DIM) -> the actions with displacement and rotation zeroed where the gripper closes."""
+    moving = (actions[..., CLOSE_INDEX : CLOSE_INDEX + 1] <= 0.5).to(actions.dtype)
+    return torch.cat([actions[..., :CONTINUOUS_DIM] * moving, actions[..., CONTINUOUS_DIM:]], dim=-1)
 
 
 def action_features(actions: torch.Tensor, rotation_sincos: bool) -> torch.Tensor:
@@ -76,6 +83,12 @@ class ActionStateMerge(nn.Module):
         mask = torch.tensor([0.0 if n in config.ignored_actions else 1.0 for n in ACTION_NAMES])
         self.register_buffer("action_mask", mask, persistent=False)
         self.shift = ActionShift(channels) if config.action_shift else None
+        self.close_in_place = config.close_in_place
+
+    def seen_actions(self, actions: torch.Tensor) -> torch.Tensor:
+        """The actions as the network sees them: ignored entries zero, closes in place if configured."""
+        seen = actions * self.action_mask  # ignored entries are zero, whatever CEM or the log put there
+        return closing_in_place(seen) if self.close_in_place else seen
 
     def context(self, state: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
         """state (B, STATE_DIM), actions (B, N, ACTION_DIM) -> (B, N, C)."""
@@ -83,7 +96,7 @@ class ActionStateMerge(nn.Module):
             raise ValueError(
                 f"actions must be (B, N, {ACTION_DIM}) with B={state.shape[0]}, got {tuple(actions.shape)}"
             )
-        seen = actions * self.action_mask  # ignored entries are zero, whatever CEM or the log put there
+        seen = self.seen_actions(actions)
         embedded_actions = self.action_dense(action_features(seen, self.rotation_sincos))
         return embedded_actions + self.state_dense(state * self.state_scale)[:, None, :]
 
@@ -94,5 +107,5 @@ class ActionStateMerge(nn.Module):
         h, w = features.shape[-2:]
         summed = features[:, None] + ctx[..., None, None]  # (B, N, C, h, w)
         if self.shift is not None:
-            summed = summed + self.shift(features, actions * self.action_mask).reshape(b, n, c, h, w)
+            summed = summed + self.shift(features, self.seen_actions(actions)).reshape(b, n, c, h, w)
         return torch.relu(summed).reshape(b * n, c, h, w)

@@ -43,6 +43,10 @@ class QNetworkConfig:
     # the head then sees what lies where the action takes it. Without it the action enters only as a vector
     # added at every place, and Q comes out nearly blind to where an action goes (`qtopt probe`).
     action_shift: bool = False
+    # Closing happens where the gripper is: with close_gripper set, the network sees (and the policy sends) a
+    # zero displacement and rotation. Scripted logs close only in place, so without this CEM scores closes
+    # combined with moves the log never shows, and picks some whose Q is extrapolated (benchmarks/RESULTS.md).
+    close_in_place: bool = False
 
     def __post_init__(self) -> None:
         if self.image_size < 16:

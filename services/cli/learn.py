@@ -33,6 +33,12 @@ def pretrain_command(
         "--action-shift",
         help="a network that also sees its features shifted by where each action goes (from scratch only)",
     ),
+    close_in_place: bool = typer.Option(
+        False,
+        "--close-in-place",
+        help="a network (and policy) that closes the gripper where it is, never after a move (from scratch "
+        "only)",
+    ),
     init: Path = typer.Option(
         None, "--init", help="start from this checkpoint's weights (recorded as the parent), not from scratch"
     ),
@@ -69,9 +75,10 @@ def pretrain_command(
     from qtopt_finetune.networks import QNetworkConfig
     from qtopt_finetune.spaces import AUTO_DESCEND_ACTIONS
 
-    if (auto_descend or action_shift) and init is not None:
+    if (auto_descend or action_shift or close_in_place) and init is not None:
         raise typer.BadParameter(
-            "--auto-descend and --action-shift shape a new network; --init keeps the parent's",
+            "--auto-descend, --action-shift and --close-in-place shape a new network; --init keeps the "
+            "parent's",
             param_hint="--init",
         )
     try:
@@ -84,7 +91,9 @@ def pretrain_command(
             batch_size,
             seed,
             network=QNetworkConfig(
-                ignored_actions=AUTO_DESCEND_ACTIONS if auto_descend else (), action_shift=action_shift
+                ignored_actions=AUTO_DESCEND_ACTIONS if auto_descend else (),
+                action_shift=action_shift,
+                close_in_place=close_in_place,
             ),
             learner=learner,
         )

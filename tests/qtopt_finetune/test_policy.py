@@ -1,3 +1,4 @@
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -82,3 +83,17 @@ def test_acts_under_inference_mode_and_checks_the_image_size(checkpoint: Path) -
     assert modes and all(modes)
     with pytest.raises(ValueError, match="32x32"):
         policy.act(Observation(np.zeros((64, 64, 3), np.uint8), False, 0.1))
+
+
+def test_a_close_in_place_policy_never_moves_while_closing(tmp_path: Path) -> None:
+    config = dataclasses.replace(TINY, close_in_place=True)
+    path = Learner(config, LearnerConfig(progress=False, tensorboard=False)).save_checkpoint(tmp_path / "ck")
+    policy = CEMPolicy.from_checkpoint(path, exploration=ExplorationConfig(epsilon=0.5, gaussian_std=0.3))
+    assert policy.network.config.close_in_place
+    batch = tiny_batch(3, batch_size=64)
+    policy.reset(seed=0)
+    actions = policy.act_batch(batch.image, batch.state)
+    closes, moves = actions[:, 4] > 0.5, actions[:, 4] <= 0.5
+    assert closes.any() and moves.any()  # random actions make both
+    assert np.all(actions[closes, :4] == 0.0)
+    assert np.any(actions[moves, :4] != 0.0)

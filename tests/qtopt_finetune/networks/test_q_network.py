@@ -149,3 +149,31 @@ def test_action_shift_learns_its_map_from_zero_and_off_leaves_old_checkpoints_lo
     assert torch.any(net.merge.shift.to_image.weight.grad != 0)
     plain = QNetwork(QNetworkConfig())
     assert not any("shift" in key for key in plain.state_dict())  # no new keys without the option
+
+
+def test_close_in_place_scores_a_close_without_its_move() -> None:
+    torch.manual_seed(0)
+    net = QNetwork(QNetworkConfig(close_in_place=True)).eval()
+    features, state = net.encode_image(torch.rand(2, 3, 64, 64)), torch.rand(2, 2)
+    closing = torch.rand(2, 3, 6) * 2 - 1
+    closing[..., 4] = 1.0
+    still = closing.clone()
+    still[..., :4] = 0.0
+    moving = closing.clone()
+    moving[..., 4] = 0.0
+    moving_still = still.clone()
+    moving_still[..., 4] = 0.0
+    with torch.no_grad():
+        # a close is scored as a close where the gripper is, whatever move came with it
+        assert torch.equal(
+            net.q_from_features(features, state, closing), net.q_from_features(features, state, still)
+        )
+        # a move without a close still counts
+        assert not torch.allclose(
+            net.q_from_features(features, state, moving), net.q_from_features(features, state, moving_still)
+        )
+        plain = QNetwork(QNetworkConfig()).eval()
+        plain.load_state_dict(net.state_dict())  # no new weights: only what the network sees changes
+        assert not torch.allclose(
+            plain.q_from_features(features, state, closing), plain.q_from_features(features, state, still)
+        )
