@@ -40,15 +40,15 @@ bench-deps: install
 
 # The recipe of the shipped base policy (checkpoints/base/README.md has its figures): 10,000 scripted grasps
 # whose noise varies per episode (clean grasps, near and far misses), 12,000 offline steps from scratch with
-# QT-Opt's step penalty, then four on-policy rounds (2,000 grasps with the current policy at 20% random
-# actions, 3,000 steps on 50/50 scripted / on-policy). 18,000 grasps and 24,000 steps in all; about 1.3 hours
-# on 2 cores. Writes under runs/base-policy/ and never touches checkpoints/base.
+# QT-Opt's step penalty and a network that closes in place, then four on-policy rounds (2,000 grasps with the
+# current policy at 20% random actions, 3,000 steps on 50/50 scripted / on-policy). 18,000 grasps and 24,000
+# steps in all; about 1.3 hours on 2 cores. Writes under runs/base-policy/ and never touches checkpoints/base.
 RECIPE := runs/base-policy
 base-policy: install
 	$(BIN)/qtopt collect --out $(RECIPE)/logs/base --episodes 10000 --workers 2 --noise 0 --noise-max 2.5 \
 		--exploration 0.1 --seed 0 --json
 	$(BIN)/qtopt pretrain --log $(RECIPE)/logs/base --steps 12000 --lr 3e-4 --seed 0 --step-penalty -0.05 \
-		--out $(RECIPE)/round0 --run-dir $(RECIPE)/run-round0 --eval-every 2000 --eval-episodes 200
+		--close-in-place --out $(RECIPE)/round0 --run-dir $(RECIPE)/run-round0 --eval-every 2000 --eval-episodes 200
 	cur=$(RECIPE)/round0; for r in 1 2 3 4; do \
 		$(BIN)/qtopt collect --policy $$cur --out $(RECIPE)/logs/online --episodes 2000 --workers 2 --exploration 0.2 \
 			--seed $$((300000 + r * 10000)) --json && \

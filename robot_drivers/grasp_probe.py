@@ -14,6 +14,10 @@ world restored between tries, and scored by the Q-network. The report:
 
 A policy whose Q is blind to where an action takes the gripper shows `auc_per_state` near 0.5 and an
 `argmax_success` far below `reachable`. `qtopt probe --checkpoint DIR` prints it.
+
+A close-in-place network (QNetworkConfig.close_in_place) never closes after a move, so for it each grid
+grasp is two actions: the move (dx, dy, all the way down, gripper open), which Q scores, then a close in
+place that ends the episode.
 """
 
 from __future__ import annotations
@@ -58,14 +62,19 @@ def auc(score: np.ndarray, label: np.ndarray) -> float:
     return float(greater + 0.5 * ties)
 
 
-def grasp_grid(side: int) -> np.ndarray:
-    """(side * side, ACTION_DIM) one-step grasps: dx, dy on a grid over [-1, 1], down, close and end."""
+CLOSE_IN_PLACE = np.array([0.0, 0.0, 0.0, 0.0, 1.0, 1.0], dtype=np.float32)
+
+
+def grasp_grid(side: int, close: bool = True) -> np.ndarray:
+    """(side * side, ACTION_DIM) one-step grasps: dx, dy on a grid over [-1, 1], down, close and end (with
+    `close=False`, the moves alone: down with the gripper open, the episode going on)."""
     axis = np.linspace(-1.0, 1.0, side)
     actions = np.zeros((side * side, ACTION_DIM), dtype=np.float32)
     actions[:, 0] = np.repeat(axis, side)
     actions[:, 1] = np.tile(axis, side)
     actions[:, 2] = -1.0
-    actions[:, 4] = actions[:, 5] = 1.0
+    if close:
+        actions[:, 4] = actions[:, 5] = 1.0
     return actions
 
 
@@ -87,7 +96,8 @@ def probe(
     policy = CEMPolicy.from_checkpoint(checkpoint, seed=seed)
     if policy.network.config.auto_descend:
         raise ValueError(f"{checkpoint} is an auto-descend policy: its grasps are not one-step grasps")
-    actions = grasp_grid(side)
+    in_place = policy.network.config.close_in_place
+    actions = grasp_grid(side, close=not in_place)
     q_all: list[np.ndarray] = []
     success_all: list[np.ndarray] = []
     with (
@@ -111,7 +121,10 @@ def probe(
             outcomes = []
             for action in actions:
                 world.restore(snapshot)
-                outcomes.append(float(world.step(action)[4]["success"]))
+                _, _, ended, _, info = world.step(action)
+                if in_place and not ended:
+                    info = world.step(CLOSE_IN_PLACE)[4]
+                outcomes.append(float(info["success"]))
             world.release(snapshot)
             q_all.append(torch.sigmoid(logits[0]).numpy())
             success_all.append(np.array(outcomes))

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from qtopt_finetune.checkpoint import read_manifest
 from robot_drivers.grasp_probe import auc, grasp_grid, probe
 from services.cli.main import app
 
@@ -23,6 +24,8 @@ def test_the_grid_spans_the_step_and_every_grasp_goes_down_closes_and_ends() -> 
     assert grid.shape == (9, 6)
     assert sorted(set(grid[:, 0])) == [-1.0, 0.0, 1.0] and sorted(set(grid[:, 1])) == [-1.0, 0.0, 1.0]
     assert np.all(grid[:, 2] == -1.0) and np.all(grid[:, 4:] == 1.0) and np.all(grid[:, 3] == 0.0)
+    moves = grasp_grid(3, close=False)
+    assert np.array_equal(moves[:, :4], grid[:, :4]) and np.all(moves[:, 4:] == 0.0)
 
 
 def test_the_probe_grasps_for_real_and_its_figures_agree() -> None:
@@ -33,6 +36,17 @@ def test_the_probe_grasps_for_real_and_its_figures_agree() -> None:
     assert report.grid_success <= report.reachable  # a state's mean is at most its best
     assert report.argmax_success <= report.reachable
     assert np.isnan(report.auc_pooled) or 0.0 <= report.auc_pooled <= 1.0
+
+
+def test_a_close_in_place_network_is_probed_with_moves_it_tells_apart() -> None:
+    """The shipped base closes in place: scored on move-and-close grasps, every grid point would get the
+    same Q (the close hides the move); scored on the moves, Q differs across the grid."""
+    assert read_manifest(BASE)["config"]["network"]["close_in_place"]
+    report = probe(BASE, states=3, side=3, show_progress=False)
+    assert report.grid_success <= report.reachable
+    # two of these states have both successes and failures on the grid; blind Q-values (all ties) would give
+    # exactly 0.5 within each image
+    assert not np.isnan(report.auc_per_state) and report.auc_per_state != 0.5
 
 
 def test_the_probe_command_prints_json_and_refuses_a_missing_checkpoint(tmp_path: Path) -> None:

@@ -1,0 +1,73 @@
+"""Where a checkpoint's greedy policy ends its episodes: at which action, how high, how far from an object.
+
+Runs the policy on the evaluation episodes (test objects, seeds from 1,000,000, as `qtopt eval`) in one
+process and, at each episode's end, reads the simulator's privileged object poses: the distance (xy) from
+the gripper to the nearest object's centre, whether the episode closed or ran out of actions, and at which
+action it ended. Prints one JSON line.
+
+    .venv/bin/python benchmarks/where_it_fails.py --checkpoint checkpoints/base --episodes 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from qtopt_finetune.policy import CEMPolicy
+from robot_drivers.evaluation import EVAL_SEED
+from robot_drivers.sim.config import WorldConfig
+from robot_drivers.sim.world import GraspWorld
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--checkpoint", default="checkpoints/base")
+    ap.add_argument("--episodes", type=int, default=100)
+    ap.add_argument("--variation", default="base")
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    policy = CEMPolicy.from_checkpoint(args.checkpoint, seed=EVAL_SEED)
+    ends: list[dict[str, float]] = []
+    with GraspWorld(WorldConfig(variation=args.variation, objects="test")) as world:
+        for episode in tqdm(range(args.episodes), desc="episodes"):
+            seed = EVAL_SEED + episode
+            obs, _ = world.reset(seed=seed)
+            policy.reset(seed)
+            done, action_index = False, 0
+            info: dict[str, Any] = {}
+            while not done:
+                obs, _, done, _, info = world.step(policy.act(obs))
+                action_index += 1
+            tool, _ = world.tool_pose
+            nearest = min(float(np.linalg.norm(o.position[:2] - tool[:2])) for o in world.object_states())
+            ends.append(
+                {
+                    "success": float(info["success"]),
+                    "actions": action_index,
+                    "ran_out": float(info["forced_terminate"]),
+                    "nearest_object_m": nearest,
+                }
+            )
+    ok = [e for e in ends if e["success"]]
+    bad = [e for e in ends if not e["success"]]
+    report = {
+        "checkpoint": args.checkpoint,
+        "episodes": len(ends),
+        "success": len(ok) / len(ends),
+        "failures": len(bad),
+        "failures_ran_out_of_actions": int(sum(e["ran_out"] for e in bad)),
+        "failures_ended_within_2_actions": sum(e["actions"] <= 2 for e in bad),
+        "failure_median_distance_m": float(np.median([e["nearest_object_m"] for e in bad])) if bad else None,
+        "success_median_distance_m": float(np.median([e["nearest_object_m"] for e in ok])) if ok else None,
+        "failure_actions_histogram": np.bincount([int(e["actions"]) for e in bad], minlength=11).tolist(),
+    }
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
