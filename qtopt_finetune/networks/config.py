@@ -45,7 +45,8 @@ class QNetworkConfig:
     action_shift: bool = False
     # Closing happens where the gripper is: with close_gripper set, the network sees (and the policy sends) a
     # zero displacement and rotation. Scripted logs close only in place, so without this CEM scores closes
-    # combined with moves the log never shows, and picks some whose Q is extrapolated (benchmarks/RESULTS.md).
+    # combined with moves the log never shows, and picks some whose Q is extrapolated
+    # (checkpoints/base/README.md, "Why closing in place helps").
     close_in_place: bool = False
 
     def __post_init__(self) -> None:
