@@ -20,7 +20,7 @@ def demo_command(
     champion: Path = typer.Option(
         Path("checkpoints/base"), help="the first champion (the shipped base policy)"
     ),
-    variation: str = typer.Option("checkerboard", help="the variation the robots meet"),
+    variation: str = typer.Option("transparent", help="the variation the robots meet"),
     robots: int = typer.Option(2, min=1, max=8, help="simulated robots (one process each)"),
     grasps: int = typer.Option(200, min=1, help="grasps per phase (base task, variation before and after)"),
     exploration_grasps: int = typer.Option(800, min=1, help="the adaptation's exploration grasps"),

@@ -28,7 +28,7 @@ Log = Callable[[str], None]
 @dataclass(frozen=True)
 class DemoConfig:
     champion: str = "checkpoints/base"
-    variation: str = "checkerboard"
+    variation: str = "transparent"
     robots: int = 2
     grasps_per_phase: int = 200  # base task, variation before, variation after: each
     exploration_grasps: int = 800
