@@ -34,7 +34,7 @@ VARIATIONS: dict[str, Variation] = {
         Variation("base", "the bin as in pretraining", lambda p: p),
         Variation(
             "checkerboard",
-            "a black-and-white checkerboard mat under the objects",
+            "a checkerboard mat of six saturated colours under the objects",
             lambda p: replace(p, checkerboard=True),
         ),
         Variation(
