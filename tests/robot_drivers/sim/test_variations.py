@@ -6,6 +6,7 @@ import pytest
 
 from robot_drivers.sim import GraspWorld, WorldConfig
 from robot_drivers.sim.robot_urdf import GRIPPER_BASE_LINK, LEFT_FINGER, NOMINAL_TCP_LINK
+from robot_drivers.sim.scene import CHECKERBOARD_CELLS, CHECKERBOARD_COLOURS, checkerboard_image
 
 
 def first_image(variation: str, seed: int = 3) -> np.ndarray:
@@ -59,10 +60,25 @@ def test_visual_variations_change_pixels(variation: str, min_diff: float) -> Non
     assert diff > min_diff, f"{variation} changed the image by only {diff:.1f} grey levels"
 
 
-def test_checkerboard_adds_contrast_under_the_objects() -> None:
+def test_checkerboard_adds_contrast_and_colour_under_the_objects() -> None:
     floor = (slice(40, 60), slice(12, 52))  # the bin floor around the objects, as the camera sees it
-    # the base floor is speckled (std ~56 grey levels); the mat's black and white squares double that
-    assert first_image("checkerboard")[floor].std() > 1.7 * first_image("base")[floor].std()
+    base, board = first_image("base")[floor], first_image("checkerboard")[floor]
+    # the base floor is speckled grey (std ~56 grey levels); the mat's cells vary far more
+    assert board.std() > 1.5 * base.std()
+
+    def saturated(image: np.ndarray) -> float:  # share of pixels as colourful as the objects
+        return float((image.max(axis=-1) - image.min(axis=-1) > 120).mean())
+
+    # on the base floor only the objects are saturated (~6%); the mat's red/green/blue/yellow cells are too
+    assert saturated(base) < 0.15 and saturated(board) > 0.5
+
+
+def test_checkerboard_texture_is_fixed() -> None:
+    image = checkerboard_image()
+    assert image.shape == (256, 256, 3) and np.array_equal(image, checkerboard_image())
+    cell = 256 // CHECKERBOARD_CELLS
+    colours = {tuple(int(c) for c in image[i * cell, j * cell]) for i in range(16) for j in range(16)}
+    assert len(colours) == len(CHECKERBOARD_COLOURS)
 
 
 @pytest.mark.parametrize("seed", [3, 4])
