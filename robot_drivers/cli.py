@@ -132,6 +132,12 @@ def collect_command(
         max=1.0,
         help="scripted: share of episodes that hover beside the grasp point, then grasp in one sideways move",
     ),
+    wander: float = typer.Option(
+        0.0,
+        min=0.0,
+        max=1.0,
+        help="scripted: share of episodes that move 1-6 cm sideways at random at grasp height, then close",
+    ),
     exploration: float = typer.Option(
         0.0, min=0.0, max=1.0, help="probability of a random action per step (scripted or checkpoint policy)"
     ),
@@ -173,10 +179,11 @@ def collect_command(
             noise_max,
             correction,
             reach,
+            wander,
         )
         job.world_config()
         if policy == "scripted":
-            check_noise(noise, noise_max, correction, reach)
+            check_noise(noise, noise_max, correction, reach, wander)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     summary = collect(job)

@@ -51,6 +51,7 @@ class CollectJob:
     noise_max: float | None = None  # scripted: each episode draws its noise from [noise, noise_max]
     correction: float = 0.0  # scripted: share of episodes that re-plan on the true grasp point at hover
     reach: float = 0.0  # scripted: share of episodes that grasp in one sideways action from beside the point
+    wander: float = 0.0  # scripted: share of episodes that move randomly sideways at grasp height, then close
 
     def world_config(self) -> WorldConfig:
         return replace(
@@ -121,9 +122,17 @@ def _worker(job: CollectJob, worker: int, progress: Any, parent: int | None = No
         noise_max=job.noise_max,
         correction=job.correction,
         reach=job.reach,
+        wander=job.wander,
     )
     pid = policy_id(
-        job.policy, job.noise, job.exploration, job.auto_descend, job.noise_max, job.correction, job.reach
+        job.policy,
+        job.noise,
+        job.exploration,
+        job.auto_descend,
+        job.noise_max,
+        job.correction,
+        job.reach,
+        job.wander,
     )
     done = successes = transitions = 0
     writer = GraspLogWriter(job.out, image_format=job.image_format) if job.out else None
@@ -157,7 +166,7 @@ def collect(job: CollectJob, show_progress: bool = True) -> CollectSummary:
         raise ValueError(f"collect: episodes and workers must be >= 1, got {job.episodes} and {job.workers}")
     job.world_config()  # validate before starting any process
     if job.policy == "scripted":
-        check_noise(job.noise, job.noise_max, job.correction, job.reach)
+        check_noise(job.noise, job.noise_max, job.correction, job.reach, job.wander)
     if job.out:
         Path(job.out).mkdir(parents=True, exist_ok=True)
     workers = min(job.workers, job.episodes)

@@ -23,6 +23,7 @@ def policy_id(
     noise_max: float | None = None,
     correction: float = 0.0,
     reach: float = 0.0,
+    wander: float = 0.0,
 ) -> str:
     """The id recorded in the grasp log for episodes of this policy."""
     auto = ", auto-descend" if auto_descend else ""
@@ -31,6 +32,7 @@ def policy_id(
         level = f"{noise:g}" if noise_max is None or noise_max == noise else f"{noise:g}-{noise_max:g}"
         fix = f", correction={correction:g}" if correction else ""
         fix += f", reach={reach:g}" if reach else ""
+        fix += f", wander={wander:g}" if wander else ""
         return f"scripted(noise={level}{fix}{explore}{auto})"
     if spec == "random":
         return f"random({auto[2:]})" if auto else "random"
@@ -51,13 +53,15 @@ def make_policy(
     noise_max: float | None = None,
     correction: float = 0.0,
     reach: float = 0.0,
+    wander: float = 0.0,
 ) -> Policy:
     """The policy named by `spec`. `auto_descend` wraps a scripted or random policy in AutoDescend; a
     checkpoint is wrapped when its network was trained for that mode (and asking for the mode with one that
     was not is an error: it would be given a descent it never learned). `noise_max` (scripted only): each
     episode draws its noise from [noise, noise_max]; `correction` (scripted only): the share of episodes that
     re-plan on the true grasp point while hovering, `reach` the share that grasp in one sideways action from
-    a hover point beside the grasp point (see ScriptedGraspPolicy)."""
+    a hover point beside the grasp point, `wander` the share that make one random sideways move at grasp
+    height before closing in place (see ScriptedGraspPolicy)."""
     if spec == "descend":  # blind: no image, no privileged poses (QT-Opt's scripted exploration)
         if auto_descend:
             raise ValueError("policy: 'descend' makes its own descent; it has no auto-descend mode")
@@ -65,7 +69,13 @@ def make_policy(
     if spec in ("scripted", "random"):
         if spec == "scripted":
             scripted = ScriptedGraspPolicy(
-                world, noise=noise, seed=seed, noise_max=noise_max, correction=correction, reach=reach
+                world,
+                noise=noise,
+                seed=seed,
+                noise_max=noise_max,
+                correction=correction,
+                reach=reach,
+                wander=wander,
             )
             policy: Policy = EpsilonRandomPolicy(scripted, exploration, seed) if exploration else scripted
         else:

@@ -18,6 +18,12 @@ action: move sideways and down, close, terminate. The scripted grasper otherwise
 displacement, so a Q-network never sees what closing after a sideways move does, and its Q-values come out
 blind to where an action takes the gripper (runs/ probes: per-image AUC of Q over a grid of one-step grasps
 0.54). A policy that descends straight down and closes already succeeds about 0.37 of the time here.
+
+With `wander` > 0, that share of episodes, once at grasp height over its (noisy) grasp point, makes one
+random sideways move (1-6 cm, any direction, the height and the fingers' turn kept) and then closes in
+place. The log then holds moves from nearly the same low state that end well or badly depending on where
+they go, one step before a close: the contrast a close-in-place Q-network needs to value its moves, which
+the scripted grasper otherwise never shows (its moves all head for its grasp point).
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ ARRIVED_XY = 0.012
 ARRIVED_Z = 0.012
 CORRECTION_RESIDUAL = 0.25  # the re-planned grasp point's noise, as a share of the episode's
 REACH_RADIUS = (0.02, 0.07)  # metres: how far to the side of its grasp point a reaching episode hovers
+WANDER_RADIUS = (0.01, 0.06)  # metres: the random sideways move of a wandering episode before it closes
 
 
 def _wrap_half_turn(angle: float) -> float:
@@ -62,9 +69,11 @@ def plan_grasp(obj: ObjectState) -> tuple[np.ndarray, float]:
     return np.array([best_center[0], best_center[1], z]), best_yaw
 
 
-def check_noise(noise: float, noise_max: float | None, correction: float = 0.0, reach: float = 0.0) -> None:
+def check_noise(
+    noise: float, noise_max: float | None, correction: float = 0.0, reach: float = 0.0, wander: float = 0.0
+) -> None:
     """Raise ValueError naming the problem for a negative, non-finite or inverted noise range, or a
-    correction or reach share that is not a probability."""
+    correction, reach or wander share that is not a probability."""
     if not (math.isfinite(noise) and noise >= 0):
         raise ValueError(f"scripted policy noise must be >= 0, got {noise}")
     if noise_max is not None and not (math.isfinite(noise_max) and noise_max >= noise):
@@ -73,6 +82,8 @@ def check_noise(noise: float, noise_max: float | None, correction: float = 0.0, 
         raise ValueError(f"scripted policy correction must be a probability in [0, 1], got {correction}")
     if not 0.0 <= reach <= 1.0:
         raise ValueError(f"scripted policy reach must be a probability in [0, 1], got {reach}")
+    if not 0.0 <= wander <= 1.0:
+        raise ValueError(f"scripted policy wander must be a probability in [0, 1], got {wander}")
 
 
 class ScriptedGraspPolicy:
@@ -84,10 +95,14 @@ class ScriptedGraspPolicy:
         noise_max: float | None = None,
         correction: float = 0.0,
         reach: float = 0.0,
+        wander: float = 0.0,
     ) -> None:
-        check_noise(noise, noise_max, correction, reach)
+        check_noise(noise, noise_max, correction, reach, wander)
         self.correction = correction
         self.reach = reach
+        self.wander = wander
+        self._wander_pending = False  # this episode still makes its random sideways move
+        self._close_now = False  # the sideways move is made: close where the gripper is
         self._correct_pending = False
         self._reach_offset: np.ndarray | None = None  # xy of the hover point from the grasp point
         self.world = world
@@ -103,6 +118,7 @@ class ScriptedGraspPolicy:
         self._target = None
         self._correct_pending = False
         self._reach_offset = None
+        self._wander_pending = self._close_now = False
         if self.noise_max > self.noise_min:
             self.noise = float(self._rng.uniform(self.noise_min, self.noise_max))
 
@@ -125,6 +141,9 @@ class ScriptedGraspPolicy:
             if self.reach > 0 and self._rng.random() < self.reach:
                 radius, angle = self._rng.uniform(*REACH_RADIUS), self._rng.uniform(0, 2 * math.pi)
                 self._reach_offset = radius * np.array([math.cos(angle), math.sin(angle)])
+            self._wander_pending = self.wander > 0 and bool(self._rng.random() < self.wander)
+        if self._close_now:
+            return _close_in_place()
         goal, goal_yaw = self._target
         tool, yaw = self.world.tool_pose
         cfg = self.world.config
@@ -147,10 +166,20 @@ class ScriptedGraspPolicy:
         a[3] = yaw_error / cfg.max_rotation
         a[:4] += self._rng.normal(0.0, 0.05 * self.noise, size=4)
         arrived = aligned and abs(goal[2] - tool[2]) < ARRIVED_Z
+        if arrived and self._wander_pending:
+            return self._wander()
         early = self._rng.random() < 0.08 * self.noise and tool[2] < goal[2] + HOVER
         if arrived or early:
             a[:4] = 0.0
             a[4] = a[5] = 1.0
+        return np.clip(a, -1.0, 1.0)
+
+    def _wander(self) -> np.ndarray:
+        """One random sideways move at the current height, the fingers' turn kept; the next action closes."""
+        self._wander_pending, self._close_now = False, True
+        radius, angle = self._rng.uniform(*WANDER_RADIUS), self._rng.uniform(0, 2 * math.pi)
+        a = np.zeros(ACTION_DIM, dtype=np.float32)
+        a[:2] = radius * np.array([math.cos(angle), math.sin(angle)]) / self.world.config.max_translation
         return np.clip(a, -1.0, 1.0)
 
     def _reach(self, goal: np.ndarray, yaw_error: float) -> np.ndarray:
@@ -163,3 +192,9 @@ class ScriptedGraspPolicy:
         a[:4] += self._rng.normal(0.0, 0.05 * self.noise, size=4)
         a[4] = a[5] = 1.0
         return np.clip(a, -1.0, 1.0)
+
+
+def _close_in_place() -> np.ndarray:
+    a = np.zeros(ACTION_DIM, dtype=np.float32)
+    a[4] = a[5] = 1.0
+    return a

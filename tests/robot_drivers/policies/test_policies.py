@@ -175,3 +175,50 @@ def test_a_bad_reach_share_is_refused_naming_it() -> None:
     with GraspWorld() as w, pytest.raises(ValueError, match="reach"):
         ScriptedGraspPolicy(w, noise=1.0, reach=-0.1)
     assert policy_id("scripted", 1.0, reach=0.5) == "scripted(noise=1, reach=0.5)"
+
+
+def test_a_wandering_episode_moves_sideways_at_grasp_height_then_closes_in_place() -> None:
+    with GraspWorld() as w:
+        policy = ScriptedGraspPolicy(w, noise=0.0, seed=0, wander=1.0)
+        moves, successes = [], 0
+        for seed in range(6):
+            obs, _ = w.reset(seed=seed)
+            policy.reset(seed=seed)
+            actions = []
+            for _ in range(w.config.max_steps):
+                actions.append(policy.act(obs))
+                obs, _, done, _, info = w.step(actions[-1])
+                if done:
+                    break
+            last, wander = actions[-1], actions[-2]
+            np.testing.assert_array_equal(last, [0, 0, 0, 0, 1, 1])  # closes where it is and ends
+            assert wander[2] == 0.0 and wander[3] == 0.0 and wander[4] == 0.0  # sideways only, fingers open
+            moves.append(float(np.linalg.norm(wander[:2])) * w.config.max_translation)
+            successes += info["success"]
+    assert min(moves) > 0.0099 and max(moves) < 0.0601
+    assert 0 < successes < 6  # some random moves still land on the object, some do not
+
+
+def test_no_wander_leaves_the_scripted_grasps_as_they_were() -> None:
+    with GraspWorld() as w:
+        runs = []
+        for policy in (
+            ScriptedGraspPolicy(w, noise=1.0, seed=0),
+            ScriptedGraspPolicy(w, noise=1.0, seed=0, wander=0.0),
+        ):
+            obs, _ = w.reset(seed=4)
+            policy.reset(seed=4)
+            actions = []
+            for _ in range(w.config.max_steps):
+                actions.append(policy.act(obs))
+                obs, _, done, _, _ = w.step(actions[-1])
+                if done:
+                    break
+            runs.append(np.stack(actions))
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_a_bad_wander_share_is_refused_naming_it() -> None:
+    with GraspWorld() as w, pytest.raises(ValueError, match="wander"):
+        ScriptedGraspPolicy(w, noise=1.0, wander=2.0)
+    assert policy_id("scripted", 1.0, wander=0.5) == "scripted(noise=1, wander=0.5)"
