@@ -25,7 +25,7 @@ from qtopt_finetune.checkpoint import read_manifest
 from qtopt_finetune.pretrain import PretrainJob, pretrain
 from robot_drivers.adaptation import AdaptationJob, collect_target_grasps
 from robot_drivers.evaluation import EVAL_SEED, evaluate
-from robot_drivers.experiments.cells import CellCache, add_wall_time
+from robot_drivers.experiments.cells import CellCache, add_wall_time, claim_for_base
 from robot_drivers.sim.variations import parse_variation
 
 FIVE_VARIATIONS = ("checkerboard", "harsh_lighting", "transparent", "extended_gripper", "offset_gripper")
@@ -169,8 +169,10 @@ def run_adaptation_experiment(
     exp: AdaptationExperiment, log: Log = print, show_progress: bool = True
 ) -> ExperimentResult:
     start = time.perf_counter()
+    base_id = str(read_manifest(exp.base)["id"])
+    claim_for_base(exp.work_dir, base_id)
     r = _Runner(exp, log, show_progress)
-    result = ExperimentResult(settings=asdict(exp))
+    result = ExperimentResult(settings=asdict(exp) | {"base_id": base_id})
     cells = result.cells
     cells["base_task"] = r.evaluate("base_task", exp.base, "base")
     top = exp.most_grasps

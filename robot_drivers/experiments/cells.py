@@ -37,6 +37,24 @@ class CellCache:
         return found if found is not None else self.put(name, compute())
 
 
+def claim_for_base(folder: str | Path, base_id: str) -> None:
+    """Tie an experiment's work folder to the base policy its cells were measured with: the first run writes
+    `base.json`; a later run with another base is refused (its cells would silently mix two policies)."""
+    path = Path(folder) / "base.json"
+    if path.is_file():
+        claimed = json.loads(path.read_text()).get("base_id")
+        if claimed != base_id:
+            raise ValueError(
+                f"experiment work dir {folder} holds cells of base policy {claimed}, and this run's base is "
+                f"{base_id}: use another --work-dir, or remove that one to measure again"
+            )
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"base_id": base_id}) + "\n")
+    tmp.replace(path)
+
+
 def add_wall_time(folder: str | Path, seconds: float) -> tuple[float, int]:
     """Add one run's wall time to the experiment's ledger (`wall_time.json` beside its cells) and
     return (seconds over every run, runs). A resumed experiment reports what all its runs cost, not

@@ -36,6 +36,17 @@ def test_bad_settings_are_refused_by_name(base: tuple[Path, Path], tmp_path: Pat
         AdaptationExperiment(str(policy), str(tmp_path))
 
 
+def test_a_work_dir_measured_with_another_base_is_refused(base: tuple[Path, Path], tmp_path: Path) -> None:
+    log, policy = base
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "base.json").write_text(json.dumps({"base_id": "another-base"}))
+    exp = AdaptationExperiment(str(policy), str(log), grasps=(1,), episodes=1, steps=1, work_dir=str(work))
+    with pytest.raises(ValueError, match="another-base"):
+        run_adaptation_experiment(exp, log=lambda line: None, show_progress=False)
+    assert sorted(p.name for p in work.iterdir()) == ["base.json"]  # refused before any cell was measured
+
+
 @pytest.mark.slow
 def test_tiny_experiment_writes_every_cell_and_resumes(base: tuple[Path, Path], tmp_path: Path) -> None:
     log, policy = base
@@ -73,6 +84,7 @@ def test_tiny_experiment_writes_every_cell_and_resumes(base: tuple[Path, Path], 
     assert [entry["weight"] for entry in logs] == [0.5, 0.5] and logs[1]["episodes"] == 2
 
     md = paths["md"].read_text()
+    assert f"(id {base_id[:8]})" in md and data["settings"]["base_id"] == base_id
     assert "| checkerboard |" in md and "| offset_gripper |" in md and "--tiny" in md
     assert len(checks(result)) == 2 * 4 + 1
     assert paths["png"].stat().st_size > 10_000
