@@ -1,3 +1,5 @@
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,22 @@ from robot_drivers.policies.scripted import plan_grasp
 from robot_drivers.sim import GraspWorld
 
 OBS = Observation(np.zeros((64, 64, 3), np.uint8), False, 0.25)
+
+
+def _episode(
+    world: GraspWorld, policy: ScriptedGraspPolicy, seed: int
+) -> tuple[list[np.ndarray], dict[str, Any]]:
+    """One episode from `seed`: the policy's actions and the last step's info."""
+    obs, _ = world.reset(seed=seed)
+    policy.reset(seed=seed)
+    actions: list[np.ndarray] = []
+    info: dict[str, Any] = {}
+    for _ in range(world.config.max_steps):
+        actions.append(policy.act(obs))
+        obs, _, done, _, info = world.step(actions[-1])
+        if done:
+            break
+    return actions, info
 
 
 def test_random_policy_is_seeded_and_in_range() -> None:
@@ -156,13 +174,8 @@ def test_a_reaching_episode_grasps_in_one_sideways_action_from_beside_the_grasp_
         policy = ScriptedGraspPolicy(w, noise=0.0, seed=0, reach=1.0)
         sideways, successes = [], 0
         for seed in range(6):
-            obs, _ = w.reset(seed=seed)
-            policy.reset(seed=seed)
-            for _ in range(w.config.max_steps):
-                action = policy.act(obs)
-                obs, _, done, _, info = w.step(action)
-                if done:
-                    break
+            actions, info = _episode(w, policy, seed)
+            action = actions[-1]
             assert action[4] == 1.0 and action[5] == 1.0  # the last action closes and ends the episode
             sideways.append(float(np.linalg.norm(action[:2])) * w.config.max_translation)
             successes += info["success"]
@@ -182,14 +195,7 @@ def test_a_wandering_episode_moves_sideways_at_grasp_height_then_closes_in_place
         policy = ScriptedGraspPolicy(w, noise=0.0, seed=0, wander=1.0)
         moves, successes = [], 0
         for seed in range(6):
-            obs, _ = w.reset(seed=seed)
-            policy.reset(seed=seed)
-            actions = []
-            for _ in range(w.config.max_steps):
-                actions.append(policy.act(obs))
-                obs, _, done, _, info = w.step(actions[-1])
-                if done:
-                    break
+            actions, info = _episode(w, policy, seed)
             last, wander = actions[-1], actions[-2]
             np.testing.assert_array_equal(last, [0, 0, 0, 0, 1, 1])  # closes where it is and ends
             assert wander[2] == 0.0 and wander[3] == 0.0 and wander[4] == 0.0  # sideways only, fingers open
@@ -201,21 +207,9 @@ def test_a_wandering_episode_moves_sideways_at_grasp_height_then_closes_in_place
 
 def test_no_wander_leaves_the_scripted_grasps_as_they_were() -> None:
     with GraspWorld() as w:
-        runs = []
-        for policy in (
-            ScriptedGraspPolicy(w, noise=1.0, seed=0),
-            ScriptedGraspPolicy(w, noise=1.0, seed=0, wander=0.0),
-        ):
-            obs, _ = w.reset(seed=4)
-            policy.reset(seed=4)
-            actions = []
-            for _ in range(w.config.max_steps):
-                actions.append(policy.act(obs))
-                obs, _, done, _, _ = w.step(actions[-1])
-                if done:
-                    break
-            runs.append(np.stack(actions))
-    np.testing.assert_array_equal(runs[0], runs[1])
+        plain = _episode(w, ScriptedGraspPolicy(w, noise=1.0, seed=0), 4)[0]
+        no_wander = _episode(w, ScriptedGraspPolicy(w, noise=1.0, seed=0, wander=0.0), 4)[0]
+    np.testing.assert_array_equal(np.stack(plain), np.stack(no_wander))
 
 
 def test_a_bad_wander_share_is_refused_naming_it() -> None:
