@@ -139,8 +139,7 @@ class ScriptedGraspPolicy:
             # drawn only when asked for, so logs collected without corrections repeat exactly
             self._correct_pending = self.correction > 0 and bool(self._rng.random() < self.correction)
             if self.reach > 0 and self._rng.random() < self.reach:
-                radius, angle = self._rng.uniform(*REACH_RADIUS), self._rng.uniform(0, 2 * math.pi)
-                self._reach_offset = radius * np.array([math.cos(angle), math.sin(angle)])
+                self._reach_offset = _sideways(self._rng, REACH_RADIUS)
             self._wander_pending = self.wander > 0 and bool(self._rng.random() < self.wander)
         if self._close_now:
             return _close_in_place()
@@ -170,16 +169,14 @@ class ScriptedGraspPolicy:
             return self._wander()
         early = self._rng.random() < 0.08 * self.noise and tool[2] < goal[2] + HOVER
         if arrived or early:
-            a[:4] = 0.0
-            a[4] = a[5] = 1.0
+            return _close_in_place()
         return np.clip(a, -1.0, 1.0)
 
     def _wander(self) -> np.ndarray:
         """One random sideways move at the current height, the fingers' turn kept; the next action closes."""
         self._wander_pending, self._close_now = False, True
-        radius, angle = self._rng.uniform(*WANDER_RADIUS), self._rng.uniform(0, 2 * math.pi)
         a = np.zeros(ACTION_DIM, dtype=np.float32)
-        a[:2] = radius * np.array([math.cos(angle), math.sin(angle)]) / self.world.config.max_translation
+        a[:2] = _sideways(self._rng, WANDER_RADIUS) / self.world.config.max_translation
         return np.clip(a, -1.0, 1.0)
 
     def _reach(self, goal: np.ndarray, yaw_error: float) -> np.ndarray:
@@ -194,7 +191,14 @@ class ScriptedGraspPolicy:
         return np.clip(a, -1.0, 1.0)
 
 
+def _sideways(rng: np.random.Generator, radius: tuple[float, float]) -> np.ndarray:
+    """An xy offset (metres) in a uniformly random direction, its length uniform in `radius`."""
+    length, angle = rng.uniform(*radius), rng.uniform(0, 2 * math.pi)
+    return length * np.array([math.cos(angle), math.sin(angle)])
+
+
 def _close_in_place() -> np.ndarray:
+    """Close the gripper where it is and end the episode."""
     a = np.zeros(ACTION_DIM, dtype=np.float32)
     a[4] = a[5] = 1.0
     return a
