@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qtopt_finetune.spaces import ACTION_DIM, STATE_DIM
+from qtopt_finetune.spaces import ACTION_DIM, CONTINUOUS_DIM, STATE_DIM
 
 
 @dataclass
@@ -24,6 +24,9 @@ class TransitionBatch:
     source: np.ndarray | None = None  # int64 (B,): which log of a mixed sampler each came from
     # float32 (B,): the discounted return of the rest of the logged episode from this step (when asked for)
     mc_return: np.ndarray | None = None
+    # float32 (B, 6): each transition's hindsight shortcut (dx, dy, dz, drotation, target, valid), when asked
+    # for (see qtopt_finetune.grasp_log.shortcuts)
+    shortcut: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.reward.shape[0])
@@ -41,6 +44,8 @@ class TransitionBatch:
         }
         if self.mc_return is not None:
             checks["mc_return"] = (self.mc_return, (b,), np.float32)
+        if self.shortcut is not None:
+            checks["shortcut"] = (self.shortcut, (b, CONTINUOUS_DIM + 2), np.float32)
         for name, (array, shape, dtype) in checks.items():
             if array.dtype != dtype:
                 raise ValueError(f"TransitionBatch.{name}: dtype {array.dtype}, expected {np.dtype(dtype)}")

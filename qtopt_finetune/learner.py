@@ -224,6 +224,9 @@ class Learner:
         conservative = self._conservative_penalty(features, tb.state, logits)
         if conservative is not None:
             loss = loss + self.config.conservative_weight * conservative
+        shortcut = self._shortcut_loss(batch, features, tb.state)
+        if shortcut is not None:
+            loss = loss + self.config.shortcut_weight * shortcut
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.config.grad_clip_norm is not None:
@@ -237,7 +240,28 @@ class Learner:
         out = {**dict(zip(names, stats, strict=True)), "lr": float(self.optimizer.param_groups[0]["lr"])}
         if conservative is not None:
             out["conservative"] = float(conservative.detach())
+        if shortcut is not None:
+            out["shortcut"] = float(shortcut.detach())
         return out
+
+    def _shortcut_loss(
+        self, batch: TransitionBatch, features: torch.Tensor, state: torch.Tensor
+    ) -> torch.Tensor | None:
+        """Log loss of Q at the batch's valid hindsight shortcuts (a move, gripper open, no terminate)."""
+        if self.config.shortcut_weight <= 0:
+            return None
+        if batch.shortcut is None:
+            raise ValueError(
+                "LearnerConfig.shortcut_weight > 0 needs batches with shortcuts (sample with a ShortcutSpec)"
+            )
+        cut = torch.as_tensor(batch.shortcut, dtype=torch.float32).to(features.device)
+        valid = torch.nonzero(cut[:, CONTINUOUS_DIM + 1] > 0.5).squeeze(1)
+        if valid.numel() == 0:
+            return None
+        moves = cut[valid, :CONTINUOUS_DIM]
+        actions = torch.cat([moves, torch.zeros_like(moves[:, : ACTION_DIM - CONTINUOUS_DIM])], dim=1)
+        logits = self.network.q_from_features(features[valid], state[valid], actions[:, None, :])[:, 0]
+        return log_loss(logits, cut[valid, CONTINUOUS_DIM])
 
     def _conservative_penalty(
         self, features: torch.Tensor, state: torch.Tensor, logits: torch.Tensor

@@ -29,6 +29,11 @@ class LearnerConfig:
     # exploits any such over-estimate). 0 = off.
     conservative_weight: float = 0.0
     conservative_samples: int = 8
+    # Hindsight shortcuts (qtopt_finetune.grasp_log.shortcuts): add weight * the log loss of Q at each sampled
+    # step's straight move to where its episode closed, against that close's discounted return. 0 = off.
+    # `shortcut_max_translation`: the robot's metres per unit of dz (the sim's 0.08), to turn heights into dz.
+    shortcut_weight: float = 0.0
+    shortcut_max_translation: float = 0.08
     device: str = "cpu"  # "cpu", "cuda", "cuda:1", or "auto" (cuda when available)
     seed: int = 0
     checkpoint_every: int = 1000  # steps; 0 = only when asked (and at the end of `train`)
@@ -41,6 +46,11 @@ class LearnerConfig:
             raise ValueError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
         if self.conservative_weight < 0 or self.conservative_samples < 1:
             raise ValueError("need conservative_weight >= 0 and conservative_samples >= 1")
+        if not self.shortcut_weight >= 0 or not self.shortcut_max_translation > 0:
+            raise ValueError(
+                f"need shortcut_weight >= 0 and shortcut_max_translation > 0, got {self.shortcut_weight}, "
+                f"{self.shortcut_max_translation}"
+            )
         if self.lr <= 0 or self.log_every < 1 or self.checkpoint_every < 0:
             raise ValueError("need lr > 0, log_every >= 1 and checkpoint_every >= 0")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from qtopt_finetune.adapters.config import AdapterConfig
-from qtopt_finetune.grasp_log import GraspLogReader, MixedSampler
+from qtopt_finetune.grasp_log import GraspLogReader, MixedSampler, ShortcutSpec
 from qtopt_finetune.learner import Learner, StepCallback
 from qtopt_finetune.learner_config import LearnerConfig
 from qtopt_finetune.networks import QNetworkConfig
@@ -84,6 +84,14 @@ def returns_gamma(learner: Learner) -> float | None:
     return bellman.gamma if bellman.mc_lower_bound else None
 
 
+def shortcut_spec(learner: Learner) -> ShortcutSpec | None:
+    """What the sampler must label shortcuts with, when the learner trains on them."""
+    c = learner.config
+    if c.shortcut_weight <= 0:
+        return None
+    return ShortcutSpec(c.bellman.gamma, c.bellman.step_penalty, c.shortcut_max_translation)
+
+
 def pretrain(job: PretrainJob, on_step: StepCallback | None = None, parent: str | None = None) -> Path:
     """Train for `job.steps` steps in all (a resumed run trains only the rest); returns the checkpoint."""
     weights = list(job.weights) if job.weights is not None else [1.0 / len(job.logs)] * len(job.logs)
@@ -101,6 +109,7 @@ def pretrain(job: PretrainJob, on_step: StepCallback | None = None, parent: str 
                 seed=job.seed + learner.step,
                 prefetch=4,
                 return_gamma=returns_gamma(learner),
+                shortcut=shortcut_spec(learner),
             ) as sampler:
                 learner.train(sampler, remaining, on_step=on_step)
         return learner.save_checkpoint(job.out)

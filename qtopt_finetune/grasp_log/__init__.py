@@ -13,6 +13,7 @@ from qtopt_finetune.grasp_log.reader import GraspLogReader
 from qtopt_finetune.grasp_log.records import EpisodeMeta, Step
 from qtopt_finetune.grasp_log.rosbag_import import RosbagMapping, import_rosbag
 from qtopt_finetune.grasp_log.sampler import MixedSampler
+from qtopt_finetune.grasp_log.shortcuts import ShortcutSpec
 from qtopt_finetune.grasp_log.writer import GraspLogWriter
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "LogInfo",
     "MixedSampler",
     "RosbagMapping",
+    "ShortcutSpec",
     "Step",
     "export_lerobot",
     "import_rosbag",

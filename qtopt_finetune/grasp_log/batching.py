@@ -18,14 +18,19 @@ def concat(batches: list[TransitionBatch]) -> TransitionBatch:
     returns = [b.mc_return for b in batches]
     have_returns = all(r is not None for r in returns)
     mc = np.concatenate([r for r in returns if r is not None]) if have_returns else None
-    return TransitionBatch(**parts, source=source, mc_return=mc)
+    cuts = [b.shortcut for b in batches]
+    shortcut = (
+        np.concatenate([c for c in cuts if c is not None]) if all(c is not None for c in cuts) else None
+    )
+    return TransitionBatch(**parts, source=source, mc_return=mc, shortcut=shortcut)
 
 
 def take(batch: TransitionBatch, start: int, stop: int) -> TransitionBatch:
     parts = {name: getattr(batch, name)[start:stop] for name in _ARRAYS}
     source = batch.source[start:stop] if batch.source is not None else None
     mc = batch.mc_return[start:stop] if batch.mc_return is not None else None
-    return TransitionBatch(**parts, source=source, mc_return=mc)
+    shortcut = batch.shortcut[start:stop] if batch.shortcut is not None else None
+    return TransitionBatch(**parts, source=source, mc_return=mc, shortcut=shortcut)
 
 
 def from_rows(

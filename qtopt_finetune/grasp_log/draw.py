@@ -27,6 +27,7 @@ class Draw:
     next_state: np.ndarray
     done: np.ndarray  # bool
     mc_return: np.ndarray | None = None  # float32: discounted return to the episode's end (when asked for)
+    shortcut: np.ndarray | None = None  # float32 (B, 6): hindsight shortcuts (when asked for)
 
     def __len__(self) -> int:
         return int(self.reward.shape[0])
@@ -57,6 +58,7 @@ def assemble(
         flat[again] = flat[first_row[blob_of[again]]]
     cat = lambda name: np.concatenate([getattr(d, name) for d in draws])  # noqa: E731
     with_returns = all(d.mc_return is not None for d in draws)
+    with_shortcuts = all(d.shortcut is not None for d in draws)
     return TransitionBatch(
         image=both[0],
         state=cat("state"),
@@ -67,4 +69,5 @@ def assemble(
         done=cat("done").astype(np.float32),
         source=source,
         mc_return=cat("mc_return") if with_returns else None,
+        shortcut=cat("shortcut") if with_shortcuts else None,
     )

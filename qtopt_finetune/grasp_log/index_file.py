@@ -20,6 +20,7 @@ from typing import IO
 import numpy as np
 
 from qtopt_finetune.grasp_log.index import TransitionIndex
+from qtopt_finetune.grasp_log.shortcuts import SHORTCUT, ShortcutSpec, shortcut_chunks
 from qtopt_finetune.spaces import ACTION_DIM, STATE_DIM
 
 RECORD = np.dtype(
@@ -52,7 +53,7 @@ def _read_rows(fd: int, dtype: np.dtype, rows: np.ndarray, total: int) -> np.nda
     return np.frombuffer(buf, dtype)
 
 
-def _close_all(file: IO[bytes], columns: dict[float, IndexFile._Column]) -> None:
+def _close_all(file: IO[bytes], columns: dict[object, IndexFile._Column]) -> None:
     for column in columns.values():
         column.file.close()
     columns.clear()
@@ -79,8 +80,8 @@ class IndexFile:
         # owned by this object until close() (deleted by the OS then, or when the process dies)
         self._file = tempfile.TemporaryFile(prefix="qtopt_index_", dir=directory)  # noqa: SIM115
         self._fd = self._file.fileno()
-        self._returns: dict[float, IndexFile._Column] = {}
-        weakref.finalize(self, _close_all, self._file, self._returns)  # dropped without close(): no leak
+        self._columns: dict[object, IndexFile._Column] = {}  # per gamma (returns) or ShortcutSpec
+        weakref.finalize(self, _close_all, self._file, self._columns)  # dropped without close(): no leak
         self._lock = threading.Lock()
         rows = 0
         try:
@@ -109,30 +110,52 @@ class IndexFile:
             data = os.pread(self._fd, n * RECORD.itemsize, start * RECORD.itemsize)
             yield start, np.frombuffer(data, RECORD)
 
-    # -- discounted returns, on demand per gamma ---------------------------------------------------------
+    # -- per-row columns computed on demand: discounted returns per gamma, shortcuts per spec -------------
     class _Column:
-        """One float32 per row in its own anonymous file."""
+        """One `dtype` item per row in its own anonymous file."""
 
-        def __init__(self, directory: str | None, rows: int) -> None:
-            self.file = tempfile.TemporaryFile(prefix="qtopt_returns_", dir=directory)  # noqa: SIM115
-            self.rows = rows
-            os.ftruncate(self.file.fileno(), rows * RETURN.itemsize)
+        def __init__(self, directory: str | None, rows: int, dtype: np.dtype) -> None:
+            self.file = tempfile.TemporaryFile(prefix="qtopt_column_", dir=directory)  # noqa: SIM115
+            self.rows, self.dtype = rows, dtype
+            os.ftruncate(self.file.fileno(), rows * dtype.itemsize)
 
         def read(self, rows: np.ndarray) -> np.ndarray:
-            return _read_rows(self.file.fileno(), RETURN, rows, self.rows)
+            return _read_rows(self.file.fileno(), self.dtype, rows, self.rows)
+
+        def write(self, start: int, values: np.ndarray) -> None:
+            os.pwrite(
+                self.file.fileno(),
+                np.ascontiguousarray(values, self.dtype.base).tobytes(),
+                start * self.dtype.itemsize,
+            )
 
     def discounted_returns(self, gamma: float, rows: np.ndarray) -> np.ndarray:
         """float32: reward_t + gamma * reward_t+1 + ... to the end of each row's episode."""
         if not 0.0 <= gamma <= 1.0:
             raise ValueError(f"gamma must be in [0, 1], got {gamma}")
         with self._lock:
-            column = self._returns.get(gamma)
+            column = self._columns.get(gamma)
             if column is None:
-                column = self._returns[gamma] = self._returns_column(gamma)
+                column = self._columns[gamma] = self._returns_column(gamma)
         return column.read(rows)
 
+    def shortcuts(self, spec: ShortcutSpec, rows: np.ndarray) -> np.ndarray:
+        """float32 (len(rows), SHORTCUT_WIDTH): each row's hindsight shortcut (see grasp_log.shortcuts)."""
+        with self._lock:
+            column = self._columns.get(spec)
+            if column is None:
+                column = self._columns[spec] = self._shortcut_column(spec)
+        return column.read(rows).reshape(len(rows), -1)
+
+    def _shortcut_column(self, spec: ShortcutSpec) -> IndexFile._Column:
+        column = IndexFile._Column(self._directory, self.rows, SHORTCUT)
+        chunks = ((start, r["action"], r["state"], r["reward"], r["done"]) for start, r in self.chunks(True))
+        for start, values in shortcut_chunks(chunks, spec):
+            column.write(start, values)
+        return column
+
     def _returns_column(self, gamma: float) -> IndexFile._Column:
-        column = IndexFile._Column(self._directory, self.rows)
+        column = IndexFile._Column(self._directory, self.rows, RETURN)
         fd = column.file.fileno()
         running = 0.0
         for start, rec in self.chunks(reverse=True):  # episodes are contiguous and end at done
@@ -146,5 +169,5 @@ class IndexFile:
 
     def close(self) -> None:
         with self._lock:
-            _close_all(self._file, self._returns)
+            _close_all(self._file, self._columns)
             self._fd = -1  # a read after close fails (EBADF) instead of reading whatever reuses the number

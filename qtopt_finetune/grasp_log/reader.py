@@ -31,6 +31,7 @@ from qtopt_finetune.grasp_log.index import build_index, shard_indexes
 from qtopt_finetune.grasp_log.index_file import IndexFile
 from qtopt_finetune.grasp_log.info import LogInfo, load_info
 from qtopt_finetune.grasp_log.records import Step
+from qtopt_finetune.grasp_log.shortcuts import ShortcutSpec
 
 
 class GraspLogReader:
@@ -145,9 +146,16 @@ class GraspLogReader:
         _, _, decoder = self._parts()
         yield from streaming.iter_transitions(self.selected_shards(), decoder, batch_size)
 
-    def draw(self, batch_size: int, rng: np.random.Generator, return_gamma: float | None = None) -> Draw:
+    def draw(
+        self,
+        batch_size: int,
+        rng: np.random.Generator,
+        return_gamma: float | None = None,
+        shortcut: ShortcutSpec | None = None,
+    ) -> Draw:
         """Pick `batch_size` transitions uniformly (with replacement) and fetch their image bytes; with
-        `return_gamma`, also each one's discounted return to the end of its episode."""
+        `return_gamma`, also each one's discounted return to the end of its episode; with `shortcut`, each
+        one's hindsight shortcut (grasp_log.shortcuts)."""
         index, store, _ = self._parts()
         if len(index) == 0:
             raise ValueError(f"{self.root}: no transitions to sample (filter: {self.where})")
@@ -169,6 +177,7 @@ class GraspLogReader:
             rec["next_state"],
             rec["done"].astype(bool),
             None if return_gamma is None else index.discounted_returns(return_gamma, rows),
+            None if shortcut is None else index.shortcuts(shortcut, rows),
         )
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> TransitionBatch:

@@ -20,6 +20,7 @@ from qtopt_finetune.batch import TransitionBatch
 from qtopt_finetune.grasp_log.decoding import ImageDecoder
 from qtopt_finetune.grasp_log.draw import assemble
 from qtopt_finetune.grasp_log.reader import GraspLogReader
+from qtopt_finetune.grasp_log.shortcuts import ShortcutSpec
 
 
 def exact_counts(weights: Sequence[float], batch_size: int) -> list[int]:
@@ -45,6 +46,7 @@ class MixedSampler:
         prefetch: int = 0,
         decode_threads: int | None = None,
         return_gamma: float | None = None,
+        shortcut: ShortcutSpec | None = None,
     ) -> None:
         if not sources:
             raise ValueError("MixedSampler needs at least one (reader, weight) source")
@@ -56,6 +58,7 @@ class MixedSampler:
         self.readers = [r for r, _ in sources]
         self.batch_size = batch_size
         self.return_gamma = return_gamma  # not None: batches carry each transition's discounted return
+        self.shortcut = shortcut  # not None: batches carry each transition's hindsight shortcut
         self.counts = exact_counts([w for _, w in sources], batch_size)
         self._rng = np.random.default_rng(seed)
         self._decoder = ImageDecoder(shapes.pop(), decode_threads)
@@ -70,7 +73,7 @@ class MixedSampler:
 
     def _make(self) -> TransitionBatch:
         draws = [
-            r.draw(n, self._rng, self.return_gamma)
+            r.draw(n, self._rng, self.return_gamma, self.shortcut)
             for r, n in zip(self.readers, self.counts, strict=True)
             if n > 0
         ]

@@ -28,6 +28,12 @@ def pretrain_command(
     conservative: float = typer.Option(
         0.0, min=0.0, help="weight of the conservative (CQL) penalty on actions the log does not show"
     ),
+    shortcut: float = typer.Option(
+        0.0,
+        min=0.0,
+        help="weight of the hindsight-shortcut loss: Q of a straight move to where each logged episode "
+        "closed, against that close's return (0: off)",
+    ),
     action_shift: bool = typer.Option(
         False,
         "--action-shift",
@@ -71,6 +77,7 @@ def pretrain_command(
         checkpoint_every=every or checkpoint_every,
         bellman=BellmanConfig(mc_lower_bound=mc_bound, step_penalty=step_penalty),
         conservative_weight=conservative,
+        shortcut_weight=shortcut,
     )
     from qtopt_finetune.networks import QNetworkConfig
     from qtopt_finetune.spaces import AUTO_DESCEND_ACTIONS

@@ -4,11 +4,12 @@ from pathlib import Path
 import pytest
 import torch
 
+from qtopt_finetune.batch import TransitionBatch
 from qtopt_finetune.checkpoint import read_manifest
 from qtopt_finetune.learner import Learner
 from qtopt_finetune.learner_config import LearnerConfig
 from qtopt_finetune.networks import QNetworkConfig
-from tests.qtopt_finetune.helpers import TINY, tiny_batches
+from tests.qtopt_finetune.helpers import TINY, tiny_batch, tiny_batches
 
 CONFIG = LearnerConfig(lr=1e-3, target_lag_steps=2, checkpoint_every=0, progress=False, tensorboard=False)
 
@@ -139,3 +140,62 @@ def test_conservative_penalty_pushes_unlogged_actions_below_logged_ones() -> Non
     assert gap(conservative) > gap(plain) + 0.1
     with pytest.raises(ValueError, match="conservative"):
         LearnerConfig(conservative_weight=-1.0)
+
+
+def _blind_log_with_shortcuts(seed: int, batch_size: int = 32) -> TransitionBatch:
+    """Logged actions say nothing (every grasp fails); the shortcuts say: dx toward the blob succeeds."""
+    import numpy as np
+
+    from qtopt_finetune.synthetic_batches import blob_images
+
+    rng = np.random.default_rng(seed)
+    batch = tiny_batch(seed, batch_size, terminal_fraction=1.0)
+    sides = rng.integers(0, 2, batch_size)
+    batch.image[:] = blob_images(sides, TINY.image_size, rng)
+    batch.reward[:] = 0.0
+    dx = rng.choice([-0.8, 0.8], batch_size)
+    cut = np.zeros((batch_size, 6), np.float32)
+    cut[:, 0], cut[:, 4], cut[:, 5] = dx, ((dx > 0) == (sides == 1)).astype(np.float32), 1.0
+    cut[::4, 5] = 0.0  # some rows have no shortcut
+    batch.shortcut = cut
+    return batch
+
+
+def test_shortcut_loss_teaches_q_the_value_of_the_labelled_moves() -> None:
+    from dataclasses import replace
+
+    import numpy as np
+
+    from qtopt_finetune.synthetic_batches import blob_images
+
+    batches = [_blind_log_with_shortcuts(i) for i in range(16)]
+    plain, shortcut = Learner(TINY, CONFIG), Learner(TINY, replace(CONFIG, shortcut_weight=1.0, lr=3e-3))
+    for _ in range(8):
+        plain.train(batches, num_steps=len(batches))
+        metrics = shortcut.train(batches, num_steps=len(batches))
+    assert "shortcut" in metrics and "shortcut" not in plain.train(batches[:1], num_steps=1)
+
+    def toward_minus_away(learner: Learner) -> float:
+        """mean Q logit of dx toward the blob minus dx away from it, on fresh images"""
+        rng = np.random.default_rng(99)
+        sides = rng.integers(0, 2, 64)
+        image = torch.as_tensor(blob_images(sides, TINY.image_size, rng)).permute(0, 3, 1, 2).float() / 255
+        state = torch.zeros((64, 2))
+        toward = torch.zeros((64, 6))
+        toward[:, 0] = torch.as_tensor(np.where(sides == 1, 0.8, -0.8), dtype=torch.float32)
+        away = toward.clone()
+        away[:, 0] = -toward[:, 0]
+        with torch.no_grad():
+            return float((learner.network(image, state, toward) - learner.network(image, state, away)).mean())
+
+    assert toward_minus_away(shortcut) > 0.5 > abs(toward_minus_away(plain))
+
+
+def test_shortcut_loss_needs_batches_that_carry_shortcuts() -> None:
+    from dataclasses import replace
+
+    learner = Learner(TINY, replace(CONFIG, shortcut_weight=1.0))
+    with pytest.raises(ValueError, match="shortcut"):
+        learner.train_step(tiny_batch(0))
+    with pytest.raises(ValueError, match="shortcut_weight"):
+        LearnerConfig(shortcut_weight=-1.0)

@@ -85,3 +85,15 @@ def test_pretraining_with_targets_bounded_by_logged_returns(tmp_path: Path) -> N
     actions = policy.act_batch(blob_images(sides, 64, rng), np.zeros((200, 2), np.float32))
     accuracy = float(np.mean((actions[:, 0] > 0) == (sides == 1)))
     assert accuracy >= 0.8, f"bounded policy: right side {accuracy:.2f} of the time (random: 0.5)"
+
+
+def test_pretraining_with_hindsight_shortcuts_samples_them_from_the_log(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    write_blob_log(tmp_path / "log", 100)
+    with_shortcuts = job(tmp_path, 60, "shortcuts")
+    with_shortcuts = replace(with_shortcuts, learner=replace(with_shortcuts.learner, shortcut_weight=0.5))
+    # the learner refuses batches without shortcuts, so this passes only if the sampler supplied them
+    checkpoint = pretrain(with_shortcuts)
+    manifest = json.loads((checkpoint / "manifest.json").read_text())
+    assert manifest["step"] == 60 and manifest["config"]["learner"]["shortcut_weight"] == 0.5
