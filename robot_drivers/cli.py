@@ -153,11 +153,19 @@ def collect_command(
         help="the robot descends and closes by itself; the policy moves in the plane and turns (a checkpoint "
         "trained so gets this mode anyway)",
     ),
+    branches: int = typer.Option(
+        0,
+        min=0,
+        help="sim only: from each state below --branch-height, try this many random grasps (world restored "
+        "after each), each logged as its own two-step episode",
+    ),
+    branch_height: float = typer.Option(0.12, min=0.0, help="metres above the floor: states to branch from"),
     json_out: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
     """Run a policy on a (simulated) robot and append the episodes to a grasp log."""
     import json
 
+    from robot_drivers.branches import BranchConfig
     from robot_drivers.policies.scripted import check_noise
     from robot_drivers.runner import CollectJob, collect, summary_dict
 
@@ -180,6 +188,7 @@ def collect_command(
             correction,
             reach,
             wander,
+            BranchConfig(branches, branch_height),
         )
         job.world_config()
         if policy == "scripted":
@@ -194,6 +203,12 @@ def collect_command(
             f"{summary.episodes} episodes ({summary.transitions} transitions) into {out} in "
             f"{summary.seconds:.1f} s: {summary.grasps_per_second:.2f} grasps/s, "
             f"success {summary.successes / summary.episodes:.3f}"
+            + (
+                f"; {summary.branches} branch grasps, success "
+                f"{summary.branch_successes / summary.branches:.3f}"
+                if summary.branches
+                else ""
+            )
         )
 
 

@@ -16,14 +16,16 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from qtopt_finetune.grasp_log import EpisodeMeta, GraspLogWriter, Step
+from qtopt_finetune.spaces import Observation
+from robot_drivers.branches import BRANCH_SUFFIX, Branch, BranchConfig, Brancher
 from robot_drivers.policies.base import Policy
 from robot_drivers.policies.factory import make_policy, policy_id
 from robot_drivers.policies.scripted import DEFAULT_NOISE, check_noise
@@ -52,6 +54,8 @@ class CollectJob:
     correction: float = 0.0  # scripted: share of episodes that re-plan on the true grasp point at hover
     reach: float = 0.0  # scripted: share of episodes that grasp in one sideways action from beside the point
     wander: float = 0.0  # scripted: share of episodes that move randomly sideways at grasp height, then close
+    # branch grasps (robot_drivers/branches.py): tried from each low state, each logged as its own episode
+    branches: BranchConfig = field(default_factory=BranchConfig)
 
     def world_config(self) -> WorldConfig:
         return replace(
@@ -81,22 +85,29 @@ def base_log_job(out: str, episodes: int, seed: int = 0, auto_descend: bool = Fa
 class CollectSummary:
     episodes: int
     successes: int
-    transitions: int
+    transitions: int  # branch grasps' included
     seconds: float
+    branches: int = 0  # branch grasps (robot_drivers/branches.py), each its own episode in the log
+    branch_successes: int = 0
 
     @property
     def grasps_per_second(self) -> float:
         return self.episodes / self.seconds if self.seconds > 0 else 0.0
 
 
-def run_episode(world: GraspWorld, policy: Policy, seed: int) -> tuple[list[Step], bool, float]:
-    """One episode; returns its steps (observation before each action), success and start time."""
+def run_episode(
+    world: GraspWorld, policy: Policy, seed: int, before_action: Callable[[Observation], object] | None = None
+) -> tuple[list[Step], bool, float]:
+    """One episode; returns its steps (observation before each action), success and start time.
+    `before_action(obs)` is called before each action (branch grasps try theirs there)."""
     start = time.time()
     obs, _ = world.reset(seed=seed)
     policy.reset(seed=seed)
     steps: list[Step] = []
     done, info = False, dict[str, Any]()
     while not done:
+        if before_action is not None:
+            before_action(obs)
         action = policy.act(obs)
         next_obs, reward, done, _, info = world.step(action)
         steps.append(Step(image=obs.image, state=obs.state, action=action, reward=reward, done=done))
@@ -104,8 +115,11 @@ def run_episode(world: GraspWorld, policy: Policy, seed: int) -> tuple[list[Step
     return steps, bool(info["success"]), start
 
 
-def _worker(job: CollectJob, worker: int, progress: Any, parent: int | None = None) -> tuple[int, int, int]:
-    """Run this worker's share of the episodes; returns (episodes, successes, transitions).
+def _worker(
+    job: CollectJob, worker: int, progress: Any, parent: int | None = None
+) -> tuple[int, int, int, int, int]:
+    """Run this worker's share of the episodes; returns (episodes, successes, transitions, branch grasps,
+    their successes).
 
     In a pool, `parent` is the collecting process's pid: a worker whose parent died (killed without the
     chance to stop its pool) stops after the episode it is in, commits what its writer holds and exits
@@ -134,30 +148,36 @@ def _worker(job: CollectJob, worker: int, progress: Any, parent: int | None = No
         job.reach,
         job.wander,
     )
-    done = successes = transitions = 0
+    done = successes = transitions = branched = branch_successes = 0
     writer = GraspLogWriter(job.out, image_format=job.image_format) if job.out else None
+    brancher = Brancher(job.branches, seed=job.seed + 7_919 * (worker + 1))
+    tried: list[Branch] = []
+
+    def log(steps: list[Step], success: bool, start: float, policy_id: str) -> None:
+        if writer is not None:
+            meta = EpisodeMeta(job.robot, job.variation, policy_id, "sim", start, success)
+            writer.add_episode(steps, meta)
+
     try:
         for index in range(worker, job.episodes, job.workers):
             if parent is not None and os.getppid() != parent:
                 break
-            steps, success, start = run_episode(world, policy, job.seed + index)
-            if writer is not None:
-                meta = EpisodeMeta(
-                    robot=job.robot,
-                    variation=job.variation,
-                    policy_id=pid,
-                    source="sim",
-                    start_time=start,
-                    success=success,
-                )
-                writer.add_episode(steps, meta)
+            tried.clear()
+            branch = (lambda obs: tried.extend(brancher(world, obs))) if job.branches.per_state else None
+            steps, success, start = run_episode(world, policy, job.seed + index, branch)
+            log(steps, success, start, pid)
+            for b in tried:  # after their episode: an episode's steps are committed whole, branches too
+                log(b.steps, b.success, start, pid + BRANCH_SUFFIX)
             done, successes, transitions = done + 1, successes + success, transitions + len(steps)
+            branched += len(tried)
+            branch_successes += sum(b.success for b in tried)
+            transitions += sum(len(b.steps) for b in tried)
             progress.put((1, int(success)))
     finally:
         if writer is not None:
             writer.close()
     world.close()
-    return done, successes, transitions
+    return done, successes, transitions, branched, branch_successes
 
 
 def collect(job: CollectJob, show_progress: bool = True) -> CollectSummary:
@@ -192,8 +212,12 @@ def collect(job: CollectJob, show_progress: bool = True) -> CollectSummary:
                     bar.update(n)
                     bar.set_postfix(success=f"{successes / finished:.2f}", refresh=False)
             results = pending.get()
-    episodes, successes, transitions = (sum(r[i] for r in results) for i in range(3))
-    return CollectSummary(episodes, successes, transitions, time.perf_counter() - start)
+    episodes, successes, transitions, branched, branch_successes = (
+        sum(r[i] for r in results) for i in range(5)
+    )
+    return CollectSummary(
+        episodes, successes, transitions, time.perf_counter() - start, branched, branch_successes
+    )
 
 
 @contextlib.contextmanager
@@ -224,4 +248,6 @@ def summary_dict(job: CollectJob, summary: CollectSummary) -> dict[str, Any]:
         "transitions": summary.transitions,
         "seconds": round(summary.seconds, 2),
         "grasps_per_second": round(summary.grasps_per_second, 3),
+        "branches": summary.branches,
+        "branch_successes": summary.branch_successes,
     }

@@ -47,5 +47,5 @@ class SimRollouts:
             robot=self.robot,
         )
         job.world_config()  # a bad variation or object split fails here, naming the field
-        done, successes, _ = _worker(job, 0, _NoProgress())
+        done, successes, *_ = _worker(job, 0, _NoProgress())
         return done, successes

@@ -152,6 +152,11 @@ class GraspWorld:
         info = {"success": success, "steps": self._steps, "forced_terminate": forced}
         return self._observe(), reward, self._done, False, info
 
+    @property
+    def steps_left(self) -> int:
+        """Actions left before the step limit ends the episode."""
+        return self.config.max_steps - self._steps
+
     def snapshot(self) -> WorldSnapshot:
         """The current state; `restore` returns to it (any number of times) until `release`."""
         return WorldSnapshot(
