@@ -52,11 +52,19 @@ def scripted(
 ) -> None:
     """Success of the scripted grasper (privileged poses), with its 95% Wilson interval."""
     from qtopt_finetune.stats import success_rate
+    from robot_drivers.policies.scripted import ScriptedOptions
     from robot_drivers.runner import CollectJob, collect
 
     try:
         job = CollectJob(
-            None, episodes, variation, "scripted", noise, workers=workers, seed=seed, objects=objects
+            None,
+            episodes,
+            variation,
+            "scripted",
+            workers=workers,
+            seed=seed,
+            objects=objects,
+            scripted=ScriptedOptions(noise),
         )
         job.world_config()
     except ValueError as exc:
@@ -87,9 +95,18 @@ def baseline(
 
     if policy not in ("descend", "random", "scripted"):
         raise typer.BadParameter(f"{policy!r}: choose descend, random or scripted", param_hint="--policy")
+    from robot_drivers.policies.scripted import ScriptedOptions
+
     try:
         job = CollectJob(
-            None, episodes, variation, policy, noise, workers=workers, seed=seed, objects=objects
+            None,
+            episodes,
+            variation,
+            policy,
+            workers=workers,
+            seed=seed,
+            objects=objects,
+            scripted=ScriptedOptions(noise),
         )
         job.world_config()
     except ValueError as exc:
@@ -166,7 +183,7 @@ def collect_command(
     import json
 
     from robot_drivers.branches import BranchConfig
-    from robot_drivers.policies.scripted import check_noise
+    from robot_drivers.policies.scripted import ScriptedOptions
     from robot_drivers.runner import CollectJob, collect, summary_dict
 
     try:
@@ -175,24 +192,18 @@ def collect_command(
             episodes,
             variation,
             policy,
-            noise,
-            exploration,
-            workers,
-            seed,
-            objects,
-            image_size,
-            image_format,
-            robot,
-            auto_descend,
-            noise_max,
-            correction,
-            reach,
-            wander,
-            BranchConfig(branches, branch_height),
+            exploration=exploration,
+            workers=workers,
+            seed=seed,
+            objects=objects,
+            image_size=image_size,
+            image_format=image_format,
+            robot=robot,
+            auto_descend=auto_descend,
+            scripted=ScriptedOptions(noise, noise_max, correction, reach, wander),
+            branches=BranchConfig(branches, branch_height),
         )
         job.world_config()
-        if policy == "scripted":
-            check_noise(noise, noise_max, correction, reach, wander)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     summary = collect(job)

@@ -28,7 +28,7 @@ from qtopt_finetune.spaces import Observation
 from robot_drivers.branches import BRANCH_SUFFIX, Branch, BranchConfig, Brancher
 from robot_drivers.policies.base import Policy
 from robot_drivers.policies.factory import make_policy, policy_id
-from robot_drivers.policies.scripted import DEFAULT_NOISE, check_noise
+from robot_drivers.policies.scripted import ScriptedOptions
 from robot_drivers.sim.config import WorldConfig
 from robot_drivers.sim.world import GraspWorld
 
@@ -39,7 +39,6 @@ class CollectJob:
     episodes: int
     variation: str = "base"
     policy: str = "scripted"
-    noise: float = DEFAULT_NOISE
     exploration: float = 0.0  # probability of a uniformly random action at each step (scripted or checkpoint)
     workers: int = 1
     seed: int = 0
@@ -50,10 +49,9 @@ class CollectJob:
     # a scripted or random policy leaves descending and closing to the robot (policies/auto_descend.py); a
     # checkpoint trained for that mode gets it anyway
     auto_descend: bool = False
-    noise_max: float | None = None  # scripted: each episode draws its noise from [noise, noise_max]
-    correction: float = 0.0  # scripted: share of episodes that re-plan on the true grasp point at hover
-    reach: float = 0.0  # scripted: share of episodes that grasp in one sideways action from beside the point
-    wander: float = 0.0  # scripted: share of episodes that move randomly sideways at grasp height, then close
+    # the scripted grasper's noise (or noise range) and its shares of correcting, reaching and wandering
+    # episodes (robot_drivers/policies/scripted.py); validated when built
+    scripted: ScriptedOptions = field(default_factory=ScriptedOptions)
     # branch grasps (robot_drivers/branches.py): tried from each low state, each logged as its own episode
     branches: BranchConfig = field(default_factory=BranchConfig)
 
@@ -74,8 +72,7 @@ def base_log_job(out: str, episodes: int, seed: int = 0, auto_descend: bool = Fa
         episodes,
         workers=2,
         seed=seed,
-        noise=0.0,
-        noise_max=2.5,
+        scripted=ScriptedOptions(noise=0.0, noise_max=2.5),
         exploration=0.1,
         auto_descend=auto_descend,
     )
@@ -127,27 +124,9 @@ def _worker(
     """
     world = GraspWorld(job.world_config())
     policy = make_policy(
-        job.policy,
-        world,
-        seed=job.seed + worker,
-        noise=job.noise,
-        exploration=job.exploration,
-        auto_descend=job.auto_descend,
-        noise_max=job.noise_max,
-        correction=job.correction,
-        reach=job.reach,
-        wander=job.wander,
+        job.policy, world, job.seed + worker, job.exploration, job.auto_descend, job.scripted
     )
-    pid = policy_id(
-        job.policy,
-        job.noise,
-        job.exploration,
-        job.auto_descend,
-        job.noise_max,
-        job.correction,
-        job.reach,
-        job.wander,
-    )
+    pid = policy_id(job.policy, job.exploration, job.auto_descend, job.scripted)
     done = successes = transitions = branched = branch_successes = 0
     writer = GraspLogWriter(job.out, image_format=job.image_format) if job.out else None
     brancher = Brancher(job.branches, seed=job.seed + 7_919 * (worker + 1))
@@ -185,8 +164,6 @@ def collect(job: CollectJob, show_progress: bool = True) -> CollectSummary:
     if job.episodes < 1 or job.workers < 1:
         raise ValueError(f"collect: episodes and workers must be >= 1, got {job.episodes} and {job.workers}")
     job.world_config()  # validate before starting any process
-    if job.policy == "scripted":
-        check_noise(job.noise, job.noise_max, job.correction, job.reach, job.wander)
     if job.out:
         Path(job.out).mkdir(parents=True, exist_ok=True)
     workers = min(job.workers, job.episodes)

@@ -9,7 +9,7 @@ from robot_drivers.policies.base import Policy
 from robot_drivers.policies.descend import DescendPolicy
 from robot_drivers.policies.epsilon_random import EpsilonRandomPolicy
 from robot_drivers.policies.random_policy import RandomPolicy
-from robot_drivers.policies.scripted import DEFAULT_NOISE, ScriptedGraspPolicy
+from robot_drivers.policies.scripted import ScriptedGraspPolicy, ScriptedOptions
 from robot_drivers.sim.world import GraspWorld
 
 POLICY_SPECS = "'scripted', 'random', 'descend', or a checkpoint folder"
@@ -17,23 +17,16 @@ POLICY_SPECS = "'scripted', 'random', 'descend', or a checkpoint folder"
 
 def policy_id(
     spec: str,
-    noise: float = DEFAULT_NOISE,
     exploration: float = 0.0,
     auto_descend: bool = False,
-    noise_max: float | None = None,
-    correction: float = 0.0,
-    reach: float = 0.0,
-    wander: float = 0.0,
+    scripted: ScriptedOptions | None = None,
 ) -> str:
-    """The id recorded in the grasp log for episodes of this policy."""
+    """The id recorded in the grasp log for episodes of this policy (`scripted`: the scripted grasper's
+    options; default ScriptedOptions())."""
     auto = ", auto-descend" if auto_descend else ""
     if spec == "scripted":
         explore = f", epsilon={exploration:g}" if exploration else ""
-        level = f"{noise:g}" if noise_max is None or noise_max == noise else f"{noise:g}-{noise_max:g}"
-        fix = f", correction={correction:g}" if correction else ""
-        fix += f", reach={reach:g}" if reach else ""
-        fix += f", wander={wander:g}" if wander else ""
-        return f"scripted(noise={level}{fix}{explore}{auto})"
+        return f"scripted({(scripted or ScriptedOptions()).describe()}{explore}{auto})"
     if spec == "random":
         return f"random({auto[2:]})" if auto else "random"
     if spec == "descend":
@@ -47,37 +40,22 @@ def make_policy(
     spec: str,
     world: GraspWorld,
     seed: int | None = None,
-    noise: float = DEFAULT_NOISE,
     exploration: float = 0.0,
     auto_descend: bool = False,
-    noise_max: float | None = None,
-    correction: float = 0.0,
-    reach: float = 0.0,
-    wander: float = 0.0,
+    scripted: ScriptedOptions | None = None,
 ) -> Policy:
     """The policy named by `spec`. `auto_descend` wraps a scripted or random policy in AutoDescend; a
     checkpoint is wrapped when its network was trained for that mode (and asking for the mode with one that
-    was not is an error: it would be given a descent it never learned). `noise_max` (scripted only): each
-    episode draws its noise from [noise, noise_max]; `correction` (scripted only): the share of episodes that
-    re-plan on the true grasp point while hovering, `reach` the share that grasp in one sideways action from
-    a hover point beside the grasp point, `wander` the share that make one random sideways move at grasp
-    height before closing in place (see ScriptedGraspPolicy)."""
+    was not is an error: it would be given a descent it never learned). `scripted`: the scripted grasper's
+    options (noise, noise range, correcting, reaching and wandering shares; see ScriptedGraspPolicy)."""
     if spec == "descend":  # blind: no image, no privileged poses (QT-Opt's scripted exploration)
         if auto_descend:
             raise ValueError("policy: 'descend' makes its own descent; it has no auto-descend mode")
         return DescendPolicy(seed=seed)
     if spec in ("scripted", "random"):
         if spec == "scripted":
-            scripted = ScriptedGraspPolicy(
-                world,
-                noise=noise,
-                seed=seed,
-                noise_max=noise_max,
-                correction=correction,
-                reach=reach,
-                wander=wander,
-            )
-            policy: Policy = EpsilonRandomPolicy(scripted, exploration, seed) if exploration else scripted
+            grasper = ScriptedGraspPolicy.from_options(world, scripted or ScriptedOptions(), seed)
+            policy: Policy = EpsilonRandomPolicy(grasper, exploration, seed) if exploration else grasper
         else:
             policy = RandomPolicy(seed=seed)
         return AutoDescend(policy, world.config.max_translation) if auto_descend else policy

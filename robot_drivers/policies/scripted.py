@@ -29,6 +29,7 @@ the scripted grasper otherwise never shows (its moves all head for its grasp poi
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -86,7 +87,39 @@ def check_noise(
         raise ValueError(f"scripted policy wander must be a probability in [0, 1], got {wander}")
 
 
+@dataclass(frozen=True)
+class ScriptedOptions:
+    """The scripted grasper's knobs, validated on construction (see the module docstring): its noise (or a
+    range [noise, noise_max] each episode draws from) and the shares of correcting, reaching and wandering
+    episodes."""
+
+    noise: float = DEFAULT_NOISE
+    noise_max: float | None = None
+    correction: float = 0.0
+    reach: float = 0.0
+    wander: float = 0.0
+
+    def __post_init__(self) -> None:
+        check_noise(self.noise, self.noise_max, self.correction, self.reach, self.wander)
+
+    def describe(self) -> str:
+        """The part of a scripted policy's id that names these options, e.g. "noise=0-2.5, wander=0.5"."""
+        same = self.noise_max is None or self.noise_max == self.noise
+        text = f"noise={self.noise:g}" if same else f"noise={self.noise:g}-{self.noise_max:g}"
+        for name in ("correction", "reach", "wander"):
+            value = getattr(self, name)
+            text += f", {name}={value:g}" if value else ""
+        return text
+
+
 class ScriptedGraspPolicy:
+    @classmethod
+    def from_options(
+        cls, world: GraspWorld, options: ScriptedOptions, seed: int | None = None
+    ) -> ScriptedGraspPolicy:
+        o = options
+        return cls(world, o.noise, seed, o.noise_max, o.correction, o.reach, o.wander)
+
     def __init__(
         self,
         world: GraspWorld,
@@ -97,7 +130,7 @@ class ScriptedGraspPolicy:
         reach: float = 0.0,
         wander: float = 0.0,
     ) -> None:
-        check_noise(noise, noise_max, correction, reach, wander)
+        self.options = ScriptedOptions(noise, noise_max, correction, reach, wander)  # validated here
         self.correction = correction
         self.reach = reach
         self.wander = wander

@@ -11,6 +11,7 @@ from qtopt_finetune.grasp_log import GraspLogReader
 from qtopt_finetune.spaces import Observation
 from robot_drivers.branches import BRANCH_SUFFIX, CLOSE_IN_PLACE, BranchConfig, Brancher
 from robot_drivers.policies.factory import make_policy
+from robot_drivers.policies.scripted import ScriptedOptions
 from robot_drivers.runner import CollectJob, collect
 from robot_drivers.sim.config import WorldConfig
 from robot_drivers.sim.world import GraspWorld
@@ -18,7 +19,7 @@ from robot_drivers.sim.world import GraspWorld
 
 def _low_state(world: GraspWorld, seed: int) -> Observation:
     """Run the noiseless scripted grasper (never closing) until the gripper is below 12 cm."""
-    policy = make_policy("scripted", world, seed=seed, noise=0.0)
+    policy = make_policy("scripted", world, seed=seed, scripted=ScriptedOptions(noise=0.0))
     obs, _ = world.reset(seed=seed)
     policy.reset(seed=seed)
     while obs.gripper_height >= 0.12:
@@ -83,7 +84,7 @@ def test_collection_logs_each_branch_as_its_own_episode(tmp_path: Path) -> None:
     job = CollectJob(
         str(tmp_path / "log"),
         episodes=4,
-        noise=0.0,
+        scripted=ScriptedOptions(noise=0.0),
         workers=2,
         seed=0,
         image_size=32,

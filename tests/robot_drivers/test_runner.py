@@ -5,12 +5,19 @@ from pathlib import Path
 import pytest
 
 from qtopt_finetune.grasp_log import GraspLogReader
+from robot_drivers.policies.scripted import ScriptedOptions
 from robot_drivers.runner import CollectJob, collect
 
 
 def test_parallel_collection_lands_in_the_log_with_the_right_labels(tmp_path: Path) -> None:
     job = CollectJob(
-        str(tmp_path / "log"), episodes=6, noise=0.0, workers=2, seed=0, image_size=32, robot="sim-7"
+        str(tmp_path / "log"),
+        episodes=6,
+        scripted=ScriptedOptions(noise=0.0),
+        workers=2,
+        seed=0,
+        image_size=32,
+        robot="sim-7",
     )
     summary = collect(job, show_progress=False)
     assert summary.episodes == 6 and summary.transitions >= 6
@@ -51,7 +58,7 @@ def test_bad_jobs_fail_before_any_process_starts(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="episodes"):
         collect(CollectJob(str(tmp_path / "x"), episodes=0), show_progress=False)
     with pytest.raises(ValueError, match="noise_max"):
-        collect(CollectJob(str(tmp_path / "x"), episodes=2, noise=1.0, noise_max=0.2), show_progress=False)
+        collect(CollectJob(str(tmp_path / "x"), 2, scripted=ScriptedOptions(1.0, 0.2)), show_progress=False)
     assert not (tmp_path / "x").exists()
 
 

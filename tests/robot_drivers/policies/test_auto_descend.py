@@ -6,6 +6,7 @@ import pytest
 from qtopt_finetune.spaces import Observation
 from robot_drivers.policies.auto_descend import CLOSE_HEIGHT, DESCEND_STEP, AutoDescend
 from robot_drivers.policies.factory import make_policy, policy_id
+from robot_drivers.policies.scripted import ScriptedOptions
 from robot_drivers.sim import GraspWorld
 
 
@@ -52,7 +53,8 @@ def test_in_the_sim_every_episode_ends_with_its_own_grasp_at_the_grasp_height() 
                 CLOSE_HEIGHT, abs=0.01
             )  # the arm lags a little
     assert (
-        policy_id("scripted", 1.0, 0.1, auto_descend=True) == "scripted(noise=1, epsilon=0.1, auto-descend)"
+        policy_id("scripted", 0.1, auto_descend=True, scripted=ScriptedOptions(1.0))
+        == "scripted(noise=1, epsilon=0.1, auto-descend)"
     )
 
 

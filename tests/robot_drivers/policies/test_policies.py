@@ -7,7 +7,7 @@ from qtopt_finetune.spaces import ACTION_DIM, Observation
 from robot_drivers.policies import RandomPolicy, ScriptedGraspPolicy
 from robot_drivers.policies.epsilon_random import EpsilonRandomPolicy
 from robot_drivers.policies.factory import policy_id
-from robot_drivers.policies.scripted import plan_grasp
+from robot_drivers.policies.scripted import ScriptedOptions, plan_grasp
 from robot_drivers.sim import GraspWorld
 
 OBS = Observation(np.zeros((64, 64, 3), np.uint8), False, 0.25)
@@ -96,8 +96,8 @@ def test_epsilon_random_refuses_a_bad_epsilon() -> None:
 
 
 def test_scripted_collection_with_exploration_is_named_in_the_log() -> None:
-    assert policy_id("scripted", 1.0, 0.2) == "scripted(noise=1, epsilon=0.2)"
-    assert policy_id("scripted", 1.0) == "scripted(noise=1)"
+    assert policy_id("scripted", 0.2, scripted=ScriptedOptions(1.0)) == "scripted(noise=1, epsilon=0.2)"
+    assert policy_id("scripted", scripted=ScriptedOptions(1.0)) == "scripted(noise=1)"
 
 
 def test_a_noise_range_draws_each_episodes_noise_within_it_and_repeats_under_a_seed() -> None:
@@ -125,8 +125,11 @@ def test_a_bad_noise_range_is_refused_naming_it() -> None:
 
 
 def test_a_noise_range_is_named_in_the_log() -> None:
-    assert policy_id("scripted", 0.0, 0.1, noise_max=2.5) == "scripted(noise=0-2.5, epsilon=0.1)"
-    assert policy_id("scripted", 1.0, noise_max=1.0) == "scripted(noise=1)"
+    assert (
+        policy_id("scripted", 0.1, scripted=ScriptedOptions(0.0, noise_max=2.5))
+        == "scripted(noise=0-2.5, epsilon=0.1)"
+    )
+    assert policy_id("scripted", scripted=ScriptedOptions(1.0, noise_max=1.0)) == "scripted(noise=1)"
 
 
 def _closing_error(world: GraspWorld, policy: ScriptedGraspPolicy, seed: int) -> tuple[np.ndarray, float]:
@@ -166,7 +169,10 @@ def test_a_correcting_episode_closes_nearer_the_true_grasp_point_than_one_that_d
 def test_a_bad_correction_share_is_refused_naming_it() -> None:
     with GraspWorld() as w, pytest.raises(ValueError, match="correction"):
         ScriptedGraspPolicy(w, noise=1.0, correction=1.5)
-    assert policy_id("scripted", 0.0, noise_max=2.0, correction=0.5) == "scripted(noise=0-2, correction=0.5)"
+    assert (
+        policy_id("scripted", scripted=ScriptedOptions(0.0, 2.0, correction=0.5))
+        == "scripted(noise=0-2, correction=0.5)"
+    )
 
 
 def test_a_reaching_episode_grasps_in_one_sideways_action_from_beside_the_grasp_point() -> None:
@@ -187,7 +193,7 @@ def test_a_reaching_episode_grasps_in_one_sideways_action_from_beside_the_grasp_
 def test_a_bad_reach_share_is_refused_naming_it() -> None:
     with GraspWorld() as w, pytest.raises(ValueError, match="reach"):
         ScriptedGraspPolicy(w, noise=1.0, reach=-0.1)
-    assert policy_id("scripted", 1.0, reach=0.5) == "scripted(noise=1, reach=0.5)"
+    assert policy_id("scripted", scripted=ScriptedOptions(1.0, reach=0.5)) == "scripted(noise=1, reach=0.5)"
 
 
 def test_a_wandering_episode_moves_sideways_at_grasp_height_then_closes_in_place() -> None:
@@ -215,4 +221,4 @@ def test_no_wander_leaves_the_scripted_grasps_as_they_were() -> None:
 def test_a_bad_wander_share_is_refused_naming_it() -> None:
     with GraspWorld() as w, pytest.raises(ValueError, match="wander"):
         ScriptedGraspPolicy(w, noise=1.0, wander=2.0)
-    assert policy_id("scripted", 1.0, wander=0.5) == "scripted(noise=1, wander=0.5)"
+    assert policy_id("scripted", scripted=ScriptedOptions(1.0, wander=0.5)) == "scripted(noise=1, wander=0.5)"
