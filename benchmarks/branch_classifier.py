@@ -101,13 +101,21 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=6000)
     ap.add_argument("--network", default="{}", help="QNetworkConfig overrides as JSON")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--train-grasps", type=int, default=0, help="train on only the first N branch grasps (0: all)"
+    )
     args = ap.parse_args()
     torch.set_num_threads(2)
     start = time.perf_counter()
     train, test = load_branch_grasps(args.train), load_branch_grasps(args.test)
+    if args.train_grasps:
+        train = tuple(a[: args.train_grasps] for a in train)  # type: ignore[assignment]
+    size = train[0].shape[1]
+    if test[0].shape[1] != size:
+        raise SystemExit(f"train images are {size} pixels wide, test images {test[0].shape[1]}")
     overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(args.network).items()}
     torch.manual_seed(args.seed)
-    net = QNetwork(QNetworkConfig(close_in_place=True, **overrides))
+    net = QNetwork(QNetworkConfig(image_size=size, close_in_place=True, **overrides))
     optimizer = torch.optim.Adam(net.parameters(), lr=3e-4)
     rng = np.random.default_rng(args.seed)
     for _ in tqdm(range(args.steps), desc="train"):
@@ -121,6 +129,7 @@ def main() -> None:
         optimizer.step()
     report = {
         "network": overrides,
+        "image_size": size,
         "steps": args.steps,
         "train_grasps": len(train[3]),
         "test_grasps": len(test[3]),
