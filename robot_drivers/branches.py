@@ -24,7 +24,7 @@ from qtopt_finetune.grasp_log import Step
 from qtopt_finetune.spaces import ACTION_DIM, Observation
 
 if TYPE_CHECKING:
-    from robot_drivers.sim.world import GraspWorld
+    from robot_drivers.sim.world import GraspWorld, WorldSnapshot
 
 BRANCH_SUFFIX = "+branch"  # a branch grasp's policy id: its episode's policy id and this
 CLOSE_IN_PLACE = np.array([0.0, 0.0, 0.0, 0.0, 1.0, 1.0], dtype=np.float32)
@@ -74,26 +74,24 @@ class Brancher:
         if not self.wants(world, obs):
             return []
         snapshot = world.snapshot()
-        branches = []
         try:
-            for _ in range(self.config.per_state):
-                world.restore(snapshot)
-                move = self.random_move()
-                after, reward, done, _, info = world.step(move)
-                steps = [Step(image=obs.image, state=obs.state, action=move, reward=reward, done=done)]
-                if not done:
-                    _, reward, done, _, info = world.step(CLOSE_IN_PLACE.copy())
-                    steps.append(
-                        Step(
-                            image=after.image,
-                            state=after.state,
-                            action=CLOSE_IN_PLACE.copy(),
-                            reward=reward,
-                            done=True,
-                        )
-                    )
-                branches.append(Branch(steps, bool(info["success"])))
+            branches = [
+                try_grasp(world, snapshot, obs, self.random_move()) for _ in range(self.config.per_state)
+            ]
             world.restore(snapshot)
         finally:
             world.release(snapshot)
         return branches
+
+
+def try_grasp(world: GraspWorld, snapshot: WorldSnapshot, obs: Observation, action: np.ndarray) -> Branch:
+    """Restore `snapshot` (whose observation is `obs`), take `action` and, unless that ended the episode,
+    close in place: a grasp tried for real, with its steps and outcome. The world is left where it ended."""
+    world.restore(snapshot)
+    after, reward, done, _, info = world.step(action)
+    steps = [Step(image=obs.image, state=obs.state, action=action, reward=reward, done=done)]
+    if not done:
+        close = CLOSE_IN_PLACE.copy()
+        _, reward, done, _, info = world.step(close)
+        steps.append(Step(image=after.image, state=after.state, action=close, reward=reward, done=True))
+    return Branch(steps, bool(info["success"]))

@@ -33,6 +33,7 @@ from tqdm import tqdm
 from qtopt_finetune.policy import CEMPolicy
 from qtopt_finetune.spaces import ACTION_DIM, Observation
 from qtopt_finetune.torch_batch import images_to_tensor
+from robot_drivers.branches import try_grasp
 from robot_drivers.evaluation import EVAL_SEED
 from robot_drivers.sim.config import WorldConfig
 from robot_drivers.sim.world import GraspWorld
@@ -60,9 +61,6 @@ def auc(score: np.ndarray, label: np.ndarray) -> float:
     greater = (pos[:, None] > neg[None, :]).mean()
     ties = (pos[:, None] == neg[None, :]).mean()
     return float(greater + 0.5 * ties)
-
-
-CLOSE_IN_PLACE = np.array([0.0, 0.0, 0.0, 0.0, 1.0, 1.0], dtype=np.float32)
 
 
 def grasp_grid(side: int, close: bool = True) -> np.ndarray:
@@ -118,13 +116,8 @@ def probe(
                     features, torch.as_tensor(obs.state[None]), torch.as_tensor(actions[None])
                 )
             snapshot = world.snapshot()
-            outcomes = []
-            for action in actions:
-                world.restore(snapshot)
-                _, _, ended, _, info = world.step(action)
-                if in_place and not ended:
-                    info = world.step(CLOSE_IN_PLACE)[4]
-                outcomes.append(float(info["success"]))
+            # a move-and-close grasp ends the episode itself; a move alone is followed by a close in place
+            outcomes = [float(try_grasp(world, snapshot, obs, action).success) for action in actions]
             world.release(snapshot)
             q_all.append(torch.sigmoid(logits[0]).numpy())
             success_all.append(np.array(outcomes))
