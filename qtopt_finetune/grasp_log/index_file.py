@@ -156,7 +156,6 @@ class IndexFile:
 
     def _returns_column(self, gamma: float) -> IndexFile._Column:
         column = IndexFile._Column(self._directory, self.rows, RETURN)
-        fd = column.file.fileno()
         running = 0.0
         for start, rec in self.chunks(reverse=True):  # episodes are contiguous and end at done
             out = np.empty(len(rec), RETURN)
@@ -164,7 +163,7 @@ class IndexFile:
             for i in range(len(rec) - 1, -1, -1):
                 running = reward[i] + (0.0 if done[i] else gamma * running)
                 out[i] = running
-            os.pwrite(fd, out.tobytes(), start * RETURN.itemsize)
+            column.write(start, out)
         return column
 
     def close(self) -> None:

@@ -130,7 +130,7 @@ class ScriptedGraspPolicy:
         reach: float = 0.0,
         wander: float = 0.0,
     ) -> None:
-        self.options = ScriptedOptions(noise, noise_max, correction, reach, wander)  # validated here
+        check_noise(noise, noise_max, correction, reach, wander)
         self.correction = correction
         self.reach = reach
         self.wander = wander
