@@ -19,8 +19,8 @@ import torch
 from tqdm import tqdm
 
 from qtopt_finetune.policy import CEMPolicy
+from robot_drivers.checkpoint_world import checkpoint_world
 from robot_drivers.evaluation import EVAL_SEED
-from robot_drivers.sim.config import WorldConfig
 from robot_drivers.sim.world import GraspWorld
 
 
@@ -33,7 +33,7 @@ def main() -> None:
     torch.set_num_threads(2)
     policy = CEMPolicy.from_checkpoint(args.checkpoint, seed=EVAL_SEED)
     ends: list[dict[str, float]] = []
-    with GraspWorld(WorldConfig(variation=args.variation, objects="test")) as world:
+    with GraspWorld(checkpoint_world(args.checkpoint, variation=args.variation, objects="test")) as world:
         for episode in tqdm(range(args.episodes), desc="episodes"):
             seed = EVAL_SEED + episode
             obs, _ = world.reset(seed=seed)

@@ -53,6 +53,32 @@ def data_manifest(readers: Sequence[GraspLogReader], weights: Sequence[float]) -
     }
 
 
+def logs_observation(readers: Sequence[GraspLogReader]) -> tuple[int, str]:
+    """(image size, camera) that every log shares; logs of different cameras or sizes never train together."""
+    seen = {(r.info.image_shape, r.info.camera): r.root for r in readers}
+    if len(seen) > 1:
+        found = "; ".join(
+            f"{root}: {shape[0]}x{shape[1]} from the {camera} camera"
+            for (shape, camera), root in seen.items()
+        )
+        raise ValueError(f"pretrain: the logs hold different observations ({found}); train on one kind")
+    (shape, camera), root = next(iter(seen.items()))
+    if shape[0] != shape[1]:
+        raise ValueError(
+            f"pretrain: {root} has {shape[0]}x{shape[1]} images; the Q-network takes square ones"
+        )
+    return shape[0], camera
+
+
+def check_observation(network: QNetworkConfig, image_size: int, camera: str) -> None:
+    """The network must be one for the logs' images: same size, same camera."""
+    if (network.image_size, network.camera) != (image_size, camera):
+        raise ValueError(
+            f"pretrain: the network takes {network.image_size}x{network.image_size} images from the "
+            f"{network.camera} camera, the logs hold {image_size}x{image_size} from the {camera} camera"
+        )
+
+
 def latest_checkpoint(run_dir: Path) -> Path | None:
     found = sorted((run_dir / "checkpoints").glob("step_*"))
     return found[-1] if found else None
@@ -99,7 +125,13 @@ def pretrain(job: PretrainJob, on_step: StepCallback | None = None, parent: str 
     for reader in readers:
         if reader.num_transitions == 0:
             raise ValueError(f"pretrain: the grasp log at {reader.root} holds no transitions")
+    image_size, camera = logs_observation(readers)
     learner = make_learner(job, data_manifest(readers, weights), parent)
+    try:
+        check_observation(learner.network_config, image_size, camera)
+    except ValueError:
+        learner.close()
+        raise
     remaining = job.steps - learner.step
     try:
         if remaining > 0:

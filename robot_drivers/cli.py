@@ -163,6 +163,7 @@ def collect_command(
     objects: str = typer.Option("train", help="object split: train, test or all"),
     image_size: int = typer.Option(64, min=1, max=472),
     image_format: str = typer.Option("jpeg", help="jpeg or png"),
+    camera: str = typer.Option("fixed", help="sim camera: fixed (across the bin) or wrist (looking down)"),
     robot: str = typer.Option("sim-0", help="robot name recorded with each episode"),
     auto_descend: bool = typer.Option(
         False,
@@ -202,6 +203,7 @@ def collect_command(
             auto_descend=auto_descend,
             scripted=ScriptedOptions(noise, noise_max, correction, reach, wander),
             branches=BranchConfig(branches, branch_height),
+            camera=camera,
         )
         job.world_config()
     except ValueError as exc:

@@ -34,8 +34,8 @@ from qtopt_finetune.policy import CEMPolicy
 from qtopt_finetune.spaces import ACTION_DIM, Observation
 from qtopt_finetune.torch_batch import images_to_tensor
 from robot_drivers.branches import try_grasp
+from robot_drivers.checkpoint_world import checkpoint_world
 from robot_drivers.evaluation import EVAL_SEED
-from robot_drivers.sim.config import WorldConfig
 from robot_drivers.sim.world import GraspWorld
 
 
@@ -99,7 +99,7 @@ def probe(
     q_all: list[np.ndarray] = []
     success_all: list[np.ndarray] = []
     with (
-        GraspWorld(WorldConfig(variation=variation, objects=objects)) as world,  # type: ignore[arg-type]
+        GraspWorld(checkpoint_world(checkpoint, variation=variation, objects=objects)) as world,
         tqdm(total=states, desc="probe", disable=not show_progress) as bar,
     ):
         episode = 0

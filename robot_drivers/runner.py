@@ -26,8 +26,9 @@ from tqdm import tqdm
 from qtopt_finetune.grasp_log import EpisodeMeta, GraspLogWriter, Step
 from qtopt_finetune.spaces import Observation
 from robot_drivers.branches import BRANCH_SUFFIX, Branch, BranchConfig, Brancher
+from robot_drivers.checkpoint_world import checkpoint_world
 from robot_drivers.policies.base import Policy
-from robot_drivers.policies.factory import make_policy, policy_id
+from robot_drivers.policies.factory import NAMED_POLICIES, make_policy, policy_id
 from robot_drivers.policies.scripted import ScriptedOptions
 from robot_drivers.sim.config import WorldConfig
 from robot_drivers.sim.world import GraspWorld
@@ -54,14 +55,21 @@ class CollectJob:
     scripted: ScriptedOptions = field(default_factory=ScriptedOptions)
     # branch grasps (robot_drivers/branches.py): tried from each low state, each logged as its own episode
     branches: BranchConfig = field(default_factory=BranchConfig)
+    camera: str = "fixed"  # WorldConfig.camera
 
     def world_config(self) -> WorldConfig:
-        return replace(
+        """The world to run in. A checkpoint policy always sees what it learned from: its network's camera
+        and image size, whatever `camera` and `image_size` say (they are for the other policies)."""
+        config = replace(
             WorldConfig(),
             variation=self.variation,
             objects=self.objects,  # type: ignore[arg-type]
             image_size=self.image_size,
+            camera=self.camera,
         )
+        if Path(self.policy).is_dir() and self.policy not in NAMED_POLICIES:
+            return checkpoint_world(self.policy, config)
+        return config
 
 
 def base_log_job(out: str, episodes: int, seed: int = 0, auto_descend: bool = False) -> CollectJob:
@@ -128,7 +136,8 @@ def _worker(
     )
     pid = policy_id(job.policy, job.exploration, job.auto_descend, job.scripted)
     done = successes = transitions = branched = branch_successes = 0
-    writer = GraspLogWriter(job.out, image_format=job.image_format) if job.out else None
+    camera = world.config.camera
+    writer = GraspLogWriter(job.out, image_format=job.image_format, camera=camera) if job.out else None
     brancher = Brancher(job.branches, seed=job.seed + 7_919 * (worker + 1))
     tried: list[Branch] = []
 

@@ -8,19 +8,13 @@ PyBullet one: it runs a checkpoint's CEM policy in the grasp world in the callin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from qtopt_finetune.adapters.loading import network_config_of
 from robot_drivers.runner import CollectJob, _worker
 
 
 class _NoProgress:
     def put(self, item: object) -> None:
         pass
-
-
-def checkpoint_image_size(checkpoint: str | Path) -> int:
-    return network_config_of(checkpoint).image_size
 
 
 @dataclass(frozen=True)
@@ -42,7 +36,6 @@ class SimRollouts:
             exploration=self.exploration,
             seed=seed,
             objects=self.objects,
-            image_size=checkpoint_image_size(checkpoint),
             image_format=self.image_format,
             robot=self.robot,
         )

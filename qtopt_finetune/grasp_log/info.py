@@ -1,4 +1,4 @@
-"""`meta/info.json`: what a log holds (format version, fps, image format and shape), read and written."""
+"""`meta/info.json`: what a log holds (format version, fps, camera, image format and shape)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ class LogInfo:
     image_format: str  # "jpeg" | "png"
     image_shape: tuple[int, int]  # (height, width); images are RGB
     fps: int
+    # Which camera took the images (a sim's WorldConfig.camera, or a robot's mount): a network trained on one
+    # camera's images is blind on another's, so logs of different cameras never mix. Logs written before this
+    # field existed are "fixed".
+    camera: str = "fixed"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -27,6 +31,7 @@ class LogInfo:
             "robot_type": None,
             "fps": self.fps,
             "image_format": self.image_format,
+            "camera": self.camera,
             "chunks_size": schema.CHUNKS_SIZE,
             "data_path": schema.DATA_PATH,
             "episodes_path": schema.EPISODES_PATH,
@@ -39,7 +44,7 @@ class LogInfo:
         }
 
     def check_compatible(self, other: LogInfo, where: str) -> None:
-        for name in ("image_format", "image_shape", "fps"):
+        for name in ("image_format", "image_shape", "fps", "camera"):
             mine, theirs = getattr(self, name), getattr(other, name)
             if mine != theirs:
                 raise ValueError(f"{where}: the log has {name}={theirs!r}, this writer uses {mine!r}")
@@ -59,6 +64,7 @@ def parse_info(raw: dict[str, Any], where: str) -> LogInfo:
             image_format=str(raw["image_format"]),
             image_shape=(int(shape[0]), int(shape[1])),
             fps=int(raw["fps"]),
+            camera=str(raw.get("camera", "fixed")),
         )
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise GraspLogFormatError(f"{where}: malformed info.json ({exc!r})") from exc

@@ -47,6 +47,7 @@ class GraspLogWriter:
         jpeg_quality: int = 95,
         *,
         row_group_rows: int = 512,
+        camera: str = "fixed",
     ) -> None:
         if image_format not in schema.IMAGE_FORMATS:
             raise ValueError(f"image_format must be one of {schema.IMAGE_FORMATS}, got {image_format!r}")
@@ -55,7 +56,10 @@ class GraspLogWriter:
         if fps <= 0 or not 1 <= jpeg_quality <= 100:
             raise ValueError(f"need fps > 0 and jpeg_quality in [1, 100], got {fps}, {jpeg_quality}")
         self.root = Path(root)
+        if not camera:
+            raise ValueError("camera must name the camera that takes the images")
         self.image_format, self.fps, self.jpeg_quality = image_format, int(fps), int(jpeg_quality)
+        self.camera = camera
         self.episodes_per_shard, self.row_group_rows = episodes_per_shard, row_group_rows
         self.writer_id = uuid.uuid4().hex
         self._buffer: list[EncodedEpisode] = []
@@ -65,7 +69,7 @@ class GraspLogWriter:
         )
         self._shape: tuple[int, int] | None = self._log_info.image_shape if self._log_info else None
         if self._log_info is not None:
-            LogInfo(image_format, self._log_info.image_shape, self.fps).check_compatible(
+            LogInfo(image_format, self._log_info.image_shape, self.fps, camera).check_compatible(
                 self._log_info, str(root)
             )
         self._next_shard = 0
@@ -130,7 +134,7 @@ class GraspLogWriter:
 
     def _ensure_log_files(self) -> None:
         assert self._shape is not None
-        mine = LogInfo(self.image_format, self._shape, self.fps)
+        mine = LogInfo(self.image_format, self._shape, self.fps, self.camera)
         if self._log_info is None:
             info_tmp = self._tmp("info.json")
             durable.write_durable(info_tmp, json.dumps(mine.to_json(), indent=2).encode())

@@ -24,6 +24,9 @@ class QNetworkConfig:
     """
 
     image_size: int = 64
+    # The camera whose images the network learned from (a grasp log's `camera`, a sim's WorldConfig.camera):
+    # it is blind on another camera's images, so evaluation and collection render this one.
+    camera: str = "fixed"
     tower_channels: tuple[int, ...] = (16, 32, 32)
     tower_kernel: int = 3  # kernel of the tower's convs after the stem (QT-Opt: 5)
     first_pool_stride: int = 2
@@ -52,6 +55,8 @@ class QNetworkConfig:
     def __post_init__(self) -> None:
         if self.image_size < 16:
             raise ValueError(f"image_size must be >= 16, got {self.image_size}")
+        if not self.camera:
+            raise ValueError("camera must name the camera the network learns from")
         if not self.tower_channels or not self.head_channels:
             raise ValueError("tower_channels and head_channels need at least one entry each")
         if self.merge_size < 2 or self.merge_size % 2:

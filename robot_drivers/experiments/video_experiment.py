@@ -53,6 +53,7 @@ def _video_inits(exp: VideoExperiment, r: _Runner, log: Log) -> dict[str, Path]:
     a = exp.adaptation
     video_dir = r.work / "video"
     recordings = []
+    base = network_config_of(a.base)
     for variation in a.variations:
         path = video_dir / "recordings" / variation
         if not (path / "meta" / "info.json").is_file():
@@ -65,7 +66,9 @@ def _video_inits(exp: VideoExperiment, r: _Runner, log: Log) -> dict[str, Path]:
                 workers=a.workers,
                 seed=RECORDING_SEED,
                 robot="sim-recorder",
-                auto_descend=network_config_of(a.base).auto_descend,  # frames as the base policy sees them
+                auto_descend=base.auto_descend,  # frames as the base policy sees them
+                image_size=base.image_size,
+                camera=base.camera,
             )
             collect(job, show_progress=r.progress)
         recordings.append(path)

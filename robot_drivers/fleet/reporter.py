@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from robot_drivers.checkpoint_world import checkpoint_world
 from robot_drivers.fleet.client import FleetClient, attempt_id
 from robot_drivers.policies.factory import make_policy
 from robot_drivers.runner import run_episode
@@ -51,7 +52,8 @@ def outcome(
 def run_reporter(config: ReporterConfig, stop: threading.Event | None = None) -> int:
     """Grasp and report until `episodes` are done or `stop` is set; returns the outcomes reported."""
     stop = stop or threading.Event()
-    world = GraspWorld(replace(WorldConfig(), variation=config.variation, objects=config.objects))  # type: ignore[arg-type]
+    wanted = replace(WorldConfig(), variation=config.variation, objects=config.objects)  # type: ignore[arg-type]
+    world = GraspWorld(wanted)
     reported, buffer, episode = 0, list[dict[str, Any]](), 0
     policy_id, policy = "", None
     try:
@@ -61,6 +63,10 @@ def run_reporter(config: ReporterConfig, stop: threading.Event | None = None) ->
                     info, path = client.download_champion(Path(config.cache_dir) / config.robot)
                     if info.policy_id != policy_id:
                         policy_id = info.policy_id
+                        needed = checkpoint_world(path, wanted)  # a champion may see another camera
+                        if needed != world.config:
+                            world.close()
+                            world = GraspWorld(needed)
                         policy = make_policy(str(path), world, seed=config.seed)
                 assert policy is not None
                 seed = config.seed + episode

@@ -12,6 +12,7 @@ from robot_drivers.policies.random_policy import RandomPolicy
 from robot_drivers.policies.scripted import ScriptedGraspPolicy, ScriptedOptions
 from robot_drivers.sim.world import GraspWorld
 
+NAMED_POLICIES = ("scripted", "random", "descend")
 POLICY_SPECS = "'scripted', 'random', 'descend', or a checkpoint folder"
 
 
@@ -71,6 +72,13 @@ def make_policy(
     torch.set_num_threads(1)  # one core per worker process: the workers are the parallelism
 
     cem = CEMPolicy.from_checkpoint(path, exploration=exploration, seed=seed)
+    network, world_config = cem.network.config, world.config
+    if (network.camera, network.image_size) != (world_config.camera, world_config.image_size):
+        raise ValueError(
+            f"policy: the checkpoint at {spec} learned from {network.image_size}x{network.image_size} images "
+            f"of the {network.camera} camera; this world renders {world_config.image_size}x"
+            f"{world_config.image_size} from the {world_config.camera} camera"
+        )
     if cem.network.config.auto_descend:
         return AutoDescend(cem, world.config.max_translation)
     if auto_descend:

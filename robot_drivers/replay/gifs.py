@@ -4,16 +4,14 @@ caption with the episode's seed and outcome."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from robot_drivers.checkpoint_world import checkpoint_world
 from robot_drivers.policies.factory import make_policy
-from robot_drivers.sim.config import WorldConfig
 from robot_drivers.sim.world import GraspWorld
-from robot_drivers.sim_rollouts import checkpoint_image_size
 
 FRAME_MS = 300
 CAPTION = 14
@@ -37,12 +35,8 @@ def grasp_gif(
     """Run one episode per seed with the checkpoint's greedy policy and write them as one GIF at `path`.
 
     Returns (episodes, successes). The episodes are the evaluation's own (same seeds, same policy)."""
-    config = replace(
-        WorldConfig(),
-        variation=variation,
-        objects=objects,  # type: ignore[arg-type]  # WorldConfig checks it, naming the field
-        image_size=checkpoint_image_size(checkpoint),
-    )
+    # WorldConfig checks the object split, naming the field
+    config = checkpoint_world(checkpoint, variation=variation, objects=objects)
     frames: list[Image.Image] = []
     successes = 0
     with GraspWorld(config) as world:

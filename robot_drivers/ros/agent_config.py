@@ -23,6 +23,10 @@ class AgentConfig:
     # (p99 27 ms -> 13 ms over 1,000 steps, 2 threads -> 1, in benchmarks/control_loop.py; see RESULTS.md).
     torch_threads: int = 1
     image_topic: str = topics.CAMERA_TOPIC
+    # which camera the image topic carries ("fixed": looking at the bin from across it; "wrist": on the wrist,
+    # looking down between the fingers, derotated to the base's axes); a cem checkpoint must have learned from
+    # the same one, and the grasp log records it
+    camera: str = "fixed"
     target_pose_topic: str = topics.TARGET_POSE_TOPIC
     tool_pose_topic: str = topics.TOOL_POSE_TOPIC
     gripper_state_topic: str = topics.GRIPPER_STATE_TOPIC
@@ -61,6 +65,8 @@ class AgentConfig:
             out.append(f"policy must be one of {POLICIES}, got {self.policy!r}")
         if self.policy == "cem" and not Path(self.checkpoint).is_dir():
             out.append(f"checkpoint: no checkpoint folder at {self.checkpoint!r} (needed by policy 'cem')")
+        if not self.camera:
+            out.append("camera must name the camera the image topic carries (e.g. fixed, wrist)")
         if not 0.0 <= self.exploration <= 1.0:
             out.append(f"exploration must be in [0, 1], got {self.exploration}")
         if self.source not in ("real", "sim") or self.bag_storage not in ("mcap", "sqlite3"):

@@ -53,6 +53,11 @@ def load_policy(cfg: AgentConfig, seed: int) -> tuple[Policy, str, int]:
     if cfg.torch_threads:
         torch.set_num_threads(cfg.torch_threads)
     cem = CEMPolicy.from_checkpoint(cfg.checkpoint, exploration=cfg.exploration, seed=seed)
+    if cem.network.config.camera != cfg.camera:
+        raise ValueError(
+            f"grasp agent parameter camera: the checkpoint at {cfg.checkpoint} learned from the "
+            f"{cem.network.config.camera} camera, this robot's is {cfg.camera!r}"
+        )
     policy: Policy = AutoDescend(cem, cfg.max_translation) if cem.network.config.auto_descend else cem
     return policy, cem.checkpoint_id or Path(cfg.checkpoint).name, cem.image_size
 
@@ -111,7 +116,11 @@ class GraspAgentNode(LifecycleNode):
                 size = int(getattr(self._policy, "image_size", 64))
             else:
                 self._policy, self._policy_id, size = load_policy(cfg, cfg.seed)
-            self._writer = GraspLogWriter(cfg.grasp_log, episodes_per_shard=1) if cfg.grasp_log else None
+            self._writer = (
+                GraspLogWriter(cfg.grasp_log, episodes_per_shard=1, camera=cfg.camera)
+                if cfg.grasp_log
+                else None
+            )
             self._recorder = BagRecorder(cfg.bag_path, cfg.bag_storage) if cfg.bag_path else None
         except (ValueError, OSError) as exc:
             self.get_logger().error(f"configure failed: {exc}")

@@ -41,6 +41,7 @@ class SimBridgeNode(Node):
         super().__init__(name, **kwargs)
         self.declare_parameter("variation", "base")
         self.declare_parameter("image_size", 64)
+        self.declare_parameter("camera", "fixed")
         self.declare_parameter("image_encoding", "rgb8")
         self.declare_parameter("image_topic", topics.CAMERA_TOPIC)
         self.declare_parameter("seed", 0)
@@ -56,6 +57,7 @@ class SimBridgeNode(Node):
                 variation=get("variation"),
                 image_size=get("image_size"),
                 objects=get("objects"),
+                camera=get("camera"),
             )
         )
         self._encoding = get("image_encoding")

@@ -9,6 +9,7 @@ from robot_drivers.sim.objects import ObjectSplit, object_indices
 from robot_drivers.sim.variations import VariationParams, parse_variation
 
 MAX_IMAGE_SIZE = 472
+CAMERAS = ("fixed", "wrist")  # see WorldConfig.camera
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,9 @@ class WorldConfig:
     object_scale: float = 0.8  # global scale of the procedural objects (pybullet_data random_urdfs)
     success_height: float = 0.1  # an object above this height (m above the floor) after the lift is held
     lift_height: float = 0.2  # how far the grasp check lifts the gripper (m)
+    # "fixed": across the bin, looking at the robot (scene.CAMERA_EYE); "wrist": on the wrist, looking down
+    # between the fingers (scene.WristCamera)
+    camera: str = "fixed"
 
     def __post_init__(self) -> None:
         _check_int("image_size", self.image_size, 1, MAX_IMAGE_SIZE)
@@ -31,6 +35,8 @@ class WorldConfig:
         _check_int("max_steps", self.max_steps, 1, 100)
         object_indices(self.objects)  # raises for an unknown split
         parse_variation(self.variation)  # raises for an unknown variation
+        if self.camera not in CAMERAS:
+            raise ValueError(f"WorldConfig.camera must be one of {', '.join(CAMERAS)}, got {self.camera!r}")
         if not math.isfinite(self.step_penalty) or self.step_penalty > 0:
             raise ValueError(f"WorldConfig.step_penalty must be a finite value <= 0, got {self.step_penalty}")
         for name in ("max_translation", "max_rotation", "object_scale", "success_height", "lift_height"):

@@ -13,12 +13,14 @@ import pybullet as p
 import pybullet_data
 from PIL import Image
 
+from robot_drivers.sim.config import CAMERAS
 from robot_drivers.sim.objects import (
     URDF_MESH_SCALE,
     collision_hull,
     object_color,
     object_mesh,
 )
+from robot_drivers.sim.robot_urdf import NOMINAL_FINGER_LENGTH
 from robot_drivers.sim.variations import VariationParams
 
 BIN_CENTER = (0.6, 0.0)
@@ -203,20 +205,72 @@ class Scene:
 
 
 class Camera:
+    """The fixed camera (`CAMERA_EYE`, looking at `CAMERA_TARGET`)."""
+
     def __init__(self, size: int) -> None:
         self.size = size
         self.view = p.computeViewMatrix(list(CAMERA_EYE), list(CAMERA_TARGET), [0, 0, 1])
         self.projection = p.computeProjectionMatrixFOV(CAMERA_FOV, 1.0, 0.05, 3.0)
 
-    def capture(self, client: int, lighting: Lighting, size: int | None = None) -> np.ndarray:
-        s = size or self.size
-        _, _, rgba, _, _ = p.getCameraImage(
-            s,
-            s,
-            self.view,
-            self.projection,
-            renderer=p.ER_TINY_RENDERER,
-            physicsClientId=client,
-            **lighting.kwargs(),
-        )
-        return np.asarray(rgba, dtype=np.uint8).reshape(s, s, 4)[:, :, :3].copy()
+    def capture(
+        self,
+        client: int,
+        lighting: Lighting,
+        size: int | None = None,
+        tool: Sequence[float] | np.ndarray | None = None,
+    ) -> np.ndarray:
+        """An RGB image; `tool` (where the controller believes the fingertips are) is ignored here."""
+        return _render(client, self.view, self.projection, lighting, size or self.size)
+
+
+# The wrist camera: on the wrist's axis just under the palm, looking straight down between the fingers, with
+# a wide lens (as an in-hand RealSense D405: 87 degrees). Its image is turned to the robot base's axes (a
+# real robot derotates it by the wrist's yaw, known from its joints), so a move of the gripper is the same
+# image shift at every yaw; the fingers turn in the image with the gripper. Up in the image is -x (towards
+# the robot base). Mounted on the wrist, not the gripper: a gripper mounted off the axis appears off-centre.
+WRIST_CAMERA_ABOVE_TCP = NOMINAL_FINGER_LENGTH - 0.002  # metres above the nominal fingertips: under the palm
+WRIST_CAMERA_FOV = 110.0
+
+
+class WristCamera:
+    """A camera that moves with the wrist (see WRIST_CAMERA_ABOVE_TCP); `capture` needs the tool point."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.projection = p.computeProjectionMatrixFOV(WRIST_CAMERA_FOV, 1.0, 0.005, 3.0)
+
+    def capture(
+        self,
+        client: int,
+        lighting: Lighting,
+        size: int | None = None,
+        tool: Sequence[float] | np.ndarray | None = None,
+    ) -> np.ndarray:
+        if tool is None:
+            raise ValueError("the wrist camera needs the tool point to render from")
+        eye = [float(tool[0]), float(tool[1]), float(tool[2]) + WRIST_CAMERA_ABOVE_TCP]
+        view = p.computeViewMatrix(eye, [eye[0], eye[1], eye[2] - 1.0], [-1.0, 0.0, 0.0])
+        return _render(client, view, self.projection, lighting, size or self.size)
+
+
+def make_camera(kind: str, size: int) -> Camera | WristCamera:
+    if kind == "fixed":
+        return Camera(size)
+    if kind == "wrist":
+        return WristCamera(size)
+    raise ValueError(f"unknown camera {kind!r}; known: {', '.join(CAMERAS)}")
+
+
+def _render(
+    client: int, view: Sequence[float], projection: Sequence[float], lighting: Lighting, s: int
+) -> np.ndarray:
+    _, _, rgba, _, _ = p.getCameraImage(
+        s,
+        s,
+        list(view),
+        list(projection),
+        renderer=p.ER_TINY_RENDERER,
+        physicsClientId=client,
+        **lighting.kwargs(),
+    )
+    return np.asarray(rgba, dtype=np.uint8).reshape(s, s, 4)[:, :, :3].copy()

@@ -26,10 +26,10 @@ from robot_drivers.sim.scene import (
     BASE_LIGHTING,
     BIN_CENTER,
     BIN_FLOOR_Z,
-    Camera,
     Lighting,
     Scene,
     harsh_lighting,
+    make_camera,
 )
 
 TIME_STEP = 1.0 / 240.0
@@ -81,7 +81,7 @@ class GraspWorld:
         self.scene = Scene(self.client, params)
         geometry = GripperGeometry(NOMINAL_FINGER_LENGTH * params.finger_length_scale, params.gripper_offset)
         self.arm = Arm(self.client, geometry, (0.0, 0.0, 0.0))
-        self.camera = Camera(self.config.image_size)
+        self.camera = make_camera(self.config.camera, self.config.image_size)
         self._objects = object_indices(self.config.objects)
         self._rng = np.random.default_rng()
         self._lighting: Lighting = BASE_LIGHTING
@@ -181,7 +181,7 @@ class GraspWorld:
         p.removeState(snapshot.physics, physicsClientId=self.client)
 
     def render(self, size: int | None = None) -> np.ndarray:
-        return self.camera.capture(self.client, self._lighting, size)
+        return self.camera.capture(self.client, self._lighting, size, self.arm.tcp_position())
 
     def close(self) -> None:
         if self.client >= 0:

@@ -67,6 +67,17 @@ def pretrain_command(
         raise typer.BadParameter(
             f"not a grasp log (no meta/info.json): {', '.join(missing)}", param_hint="--log"
         )
+    from qtopt_finetune.grasp_log import GraspLogReader
+    from qtopt_finetune.pretrain import logs_observation
+
+    readers = [GraspLogReader(p) for p in log]
+    try:
+        image_size, camera = logs_observation(readers)  # a new network is one for the logs' images
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--log") from exc
+    finally:
+        for reader in readers:
+            reader.close()
     run = run_dir or Path("runs/pretrain") / out.name
     every = eval_every if eval_every else 0
     from qtopt_finetune.bellman import BellmanConfig
@@ -98,6 +109,8 @@ def pretrain_command(
             batch_size,
             seed,
             network=QNetworkConfig(
+                image_size=image_size,
+                camera=camera,
                 ignored_actions=AUTO_DESCEND_ACTIONS if auto_descend else (),
                 action_shift=action_shift,
                 close_in_place=close_in_place,
@@ -106,8 +119,6 @@ def pretrain_command(
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    from qtopt_finetune.grasp_log import GraspLogReader
-
     grasps = sum(GraspLogReader(p).num_episodes for p in log)
     curve = LearningCurve(
         run, every, eval_episodes, objects=eval_objects, workers=workers, grasps_in_log=grasps

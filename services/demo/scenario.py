@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -105,8 +105,12 @@ def _base_log(config: DemoConfig, work: Path, log: Log) -> str:
         f"no base log given and no logs/base: collecting {config.base_log_grasps} scripted grasps "
         f"(the base policy's recipe) into {path}"
     )
-    auto = network_config_of(config.champion).auto_descend  # the log is grasped as the policy grasps
-    job = base_log_job(str(path), config.base_log_grasps, seed=config.seed, auto_descend=auto)
+    network = network_config_of(config.champion)  # the log is grasped and seen as the policy grasps and sees
+    job = replace(
+        base_log_job(str(path), config.base_log_grasps, seed=config.seed, auto_descend=network.auto_descend),
+        image_size=network.image_size,
+        camera=network.camera,
+    )
     collect(job, show_progress=False)
     return str(path)
 

@@ -1,6 +1,7 @@
 """The pretraining pipeline end to end: grasp log on disk -> sampler -> learner -> checkpoint -> policy."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -8,16 +9,17 @@ import pytest
 
 from qtopt_finetune.grasp_log import EpisodeMeta, GraspLogWriter, Step
 from qtopt_finetune.learner_config import LearnerConfig
+from qtopt_finetune.networks import QNetworkConfig
 from qtopt_finetune.policy import CEMPolicy
 from qtopt_finetune.pretrain import PretrainJob, pretrain
 from qtopt_finetune.synthetic_batches import blob_batch, blob_images
 
 
-def write_blob_log(root: Path, episodes: int, seed: int = 0) -> None:
+def write_blob_log(root: Path, episodes: int, seed: int = 0, camera: str = "fixed", size: int = 64) -> None:
     """One-step episodes of the synthetic task: success iff dx points at the bright blob."""
     rng = np.random.default_rng(seed)
-    batch = blob_batch(episodes, 64, rng, terminal_fraction=1.0)
-    with GraspLogWriter(root, image_format="png", episodes_per_shard=200) as writer:
+    batch = blob_batch(episodes, size, rng, terminal_fraction=1.0)
+    with GraspLogWriter(root, image_format="png", episodes_per_shard=200, camera=camera) as writer:
         for i in range(episodes):
             step = Step(batch.image[i], batch.state[i], batch.action[i], float(batch.reward[i]), True)
             meta = EpisodeMeta("sim-0", "base", "random", "sim", 1.7e9 + i, bool(batch.reward[i] > 0))
@@ -97,3 +99,26 @@ def test_pretraining_with_hindsight_shortcuts_samples_them_from_the_log(tmp_path
     checkpoint = pretrain(with_shortcuts)
     manifest = json.loads((checkpoint / "manifest.json").read_text())
     assert manifest["step"] == 60 and manifest["config"]["learner"]["shortcut_weight"] == 0.5
+
+
+def test_logs_of_another_camera_or_size_are_refused_before_training(tmp_path: Path) -> None:
+    write_blob_log(tmp_path / "log", 20)
+    write_blob_log(tmp_path / "wrist", 20, camera="wrist")
+    write_blob_log(tmp_path / "big", 20, size=32)
+    mixed = replace(job(tmp_path, 10, "mixed"), logs=[str(tmp_path / "log"), str(tmp_path / "wrist")])
+    with pytest.raises(ValueError, match=r"different observations.*fixed camera.*wrist camera"):
+        pretrain(mixed)
+    for log, message in (("wrist", "logs hold 64x64 from the wrist camera"), ("big", "logs hold 32x32")):
+        other = replace(job(tmp_path, 10, f"{log}_ckpt"), logs=[str(tmp_path / log)])  # for fixed 64x64
+        with pytest.raises(ValueError, match=message):
+            pretrain(other)
+        assert not Path(other.out).exists()
+    # a network for the wrist camera's images trains on them, and says so in its checkpoint
+    wrist = replace(
+        job(tmp_path, 10, "wrist_ckpt"),
+        logs=[str(tmp_path / "wrist")],
+        run_dir=str(tmp_path / "wrist_run"),
+        network=QNetworkConfig(camera="wrist"),
+    )
+    manifest = json.loads((pretrain(wrist) / "manifest.json").read_text())
+    assert manifest["config"]["network"]["camera"] == "wrist"

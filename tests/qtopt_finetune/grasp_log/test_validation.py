@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from qtopt_finetune.grasp_log import GraspLogReader, GraspLogWriter, Step
-from tests.qtopt_finetune.grasp_log.helpers import make_meta, make_steps, snapshot
+from tests.qtopt_finetune.grasp_log.helpers import make_meta, make_steps, snapshot, write_log
 
 Mutator = Callable[[list[Step]], list[Step]]
 
@@ -74,3 +74,30 @@ def test_malformed_metadata_is_refused(tmp_path: Path, override: dict[str, objec
     with GraspLogWriter(tmp_path, image_format="png") as w, pytest.raises(ValueError, match=message):
         w.add_episode(make_steps(0), make_meta(0, **override))
     assert not list(tmp_path.rglob("*.parquet"))
+
+
+def test_a_log_records_its_camera_and_takes_no_other(tmp_path: Path) -> None:
+    from qtopt_finetune.grasp_log.info import load_info
+
+    with GraspLogWriter(tmp_path / "log", image_format="png", camera="wrist") as writer:
+        writer.add_episode(make_steps(0), make_meta(0))
+    assert load_info(tmp_path / "log").camera == "wrist"
+    before = snapshot(tmp_path / "log")
+    with pytest.raises(ValueError, match=r"camera='wrist'.*'fixed'"):
+        GraspLogWriter(tmp_path / "log", image_format="png")  # the default camera is "fixed"
+    assert snapshot(tmp_path / "log") == before
+    with GraspLogReader(tmp_path / "log") as reader:
+        assert reader.info.camera == "wrist" and reader.num_episodes == 1
+
+
+def test_a_log_written_before_cameras_were_recorded_reads_as_the_fixed_camera(tmp_path: Path) -> None:
+    import json
+
+    from qtopt_finetune.grasp_log.info import load_info
+
+    write_log(tmp_path / "log", 1)
+    info_path = tmp_path / "log" / "meta" / "info.json"
+    raw = json.loads(info_path.read_text())
+    del raw["camera"]
+    info_path.write_text(json.dumps(raw))
+    assert load_info(tmp_path / "log").camera == "fixed"

@@ -19,7 +19,9 @@ def test_bad_parameters_are_named(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="workspace_min"):
         AgentConfig(policy="descend", workspace_min=(1.0, 0.0, 0.0))
     with pytest.raises(ValueError, match="unknown grasp agent parameter"):
-        AgentConfig.from_dict({"policy": "descend", "camera": "/x"})
+        AgentConfig.from_dict({"policy": "descend", "camera_topic": "/x"})
+    with pytest.raises(ValueError, match="camera must name"):
+        AgentConfig(policy="descend", camera="")
     with pytest.raises(ValueError, match="torch_threads must be >= 0"):
         AgentConfig(policy="descend", torch_threads=-1)
     config = tmp_path / "robot.yaml"
@@ -50,6 +52,20 @@ def test_loading_the_cem_policy_sets_the_agent_torch_threads(tmp_path: Path) -> 
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["2", "1"]
+
+
+def test_a_checkpoint_of_another_camera_is_refused_by_name(tmp_path: Path) -> None:
+    from qtopt_finetune.learner import Learner
+    from qtopt_finetune.learner_config import LearnerConfig
+    from qtopt_finetune.networks import QNetworkConfig
+    from robot_drivers.ros.agent_node import load_policy
+
+    cfg = LearnerConfig(checkpoint_every=0, progress=False, tensorboard=False)
+    wrist = Learner(QNetworkConfig(camera="wrist"), cfg).save_checkpoint(tmp_path / "wrist")
+    with pytest.raises(ValueError, match="learned from the wrist camera, this robot's is 'fixed'"):
+        load_policy(AgentConfig(checkpoint=str(wrist), torch_threads=0), 0)
+    policy, _, size = load_policy(AgentConfig(checkpoint=str(wrist), torch_threads=0, camera="wrist"), 0)
+    assert size == 64
 
 
 def test_configure_fails_cleanly_on_a_bad_parameter(tmp_path: Path) -> None:

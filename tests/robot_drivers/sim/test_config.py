@@ -22,6 +22,7 @@ from robot_drivers.sim.variations import variation_names
         ({"object_scale": 0.0}, "object_scale"),
         ({"max_translation": float("nan")}, "max_translation"),
         ({"lift_height": 0.05}, "lift_height"),
+        ({"camera": "ceiling"}, "camera"),
     ],
 )
 def test_bad_configuration_names_the_field(kwargs: dict[str, object], field: str) -> None:
