@@ -64,7 +64,7 @@ def test_a_checkpoint_of_another_camera_is_refused_by_name(tmp_path: Path) -> No
     wrist = Learner(QNetworkConfig(camera="wrist"), cfg).save_checkpoint(tmp_path / "wrist")
     with pytest.raises(ValueError, match="learned from the wrist camera, this robot's is 'fixed'"):
         load_policy(AgentConfig(checkpoint=str(wrist), torch_threads=0), 0)
-    policy, _, size = load_policy(AgentConfig(checkpoint=str(wrist), torch_threads=0, camera="wrist"), 0)
+    _, _, size = load_policy(AgentConfig(checkpoint=str(wrist), torch_threads=0, camera="wrist"), 0)
     assert size == 64
 
 
