@@ -223,11 +223,12 @@ class Camera:
         return _render(client, self.view, self.projection, lighting, size or self.size)
 
 
-# The wrist camera: on the wrist's axis just under the palm, looking straight down between the fingers, with
-# a wide lens (as an in-hand RealSense D405: 87 degrees). Its image is turned to the robot base's axes (a
-# real robot derotates it by the wrist's yaw, known from its joints), so a move of the gripper is the same
-# image shift at every yaw; the fingers turn in the image with the gripper. Up in the image is -x (towards
-# the robot base). Mounted on the wrist, not the gripper: a gripper mounted off the axis appears off-centre.
+# The wrist camera: on the wrist's axis just under the palm, looking straight down between the fingers,
+# with a wide lens (110 degrees; an in-hand RealSense D405 has 87, this keeps the fingertips in view). Its
+# image is turned to the robot base's axes (a real robot derotates it by the wrist's yaw, known from its
+# joints), so a move of the gripper is the same image shift at every yaw; the fingers turn in the image with
+# the gripper. Up in the image is -x (towards the robot base). Mounted on the wrist, not the gripper: a
+# gripper mounted off the axis appears off-centre.
 WRIST_CAMERA_ABOVE_TCP = NOMINAL_FINGER_LENGTH - 0.002  # metres above the nominal fingertips: under the palm
 WRIST_CAMERA_FOV = 110.0
 
