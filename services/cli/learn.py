@@ -73,6 +73,7 @@ def pretrain_command(
     readers = [GraspLogReader(p) for p in log]
     try:
         image_size, camera = logs_observation(readers)  # a new network is one for the logs' images
+        grasps = sum(r.num_episodes for r in readers)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--log") from exc
     finally:
@@ -119,7 +120,6 @@ def pretrain_command(
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    grasps = sum(GraspLogReader(p).num_episodes for p in log)
     curve = LearningCurve(
         run, every, eval_episodes, objects=eval_objects, workers=workers, grasps_in_log=grasps
     )
