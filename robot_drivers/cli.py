@@ -163,7 +163,9 @@ def collect_command(
     objects: str = typer.Option("train", help="object split: train, test or all"),
     image_size: int = typer.Option(64, min=1, max=472),
     image_format: str = typer.Option("jpeg", help="jpeg or png"),
-    camera: str = typer.Option("fixed", help="sim camera: fixed (across the bin) or wrist (looking down)"),
+    camera: str = typer.Option(
+        "wrist", help="sim camera: wrist (looking down, as the shipped base learned) or fixed (across the bin)"
+    ),
     robot: str = typer.Option("sim-0", help="robot name recorded with each episode"),
     auto_descend: bool = typer.Option(
         False,

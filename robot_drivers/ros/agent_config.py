@@ -25,8 +25,8 @@ class AgentConfig:
     image_topic: str = topics.CAMERA_TOPIC
     # which camera the image topic carries ("fixed": looking at the bin from across it; "wrist": on the wrist,
     # looking down between the fingers, derotated to the base's axes); a cem checkpoint must have learned from
-    # the same one, and the grasp log records it
-    camera: str = "fixed"
+    # the same one, and the grasp log records it. The shipped base policy learned from the wrist camera.
+    camera: str = "wrist"
     target_pose_topic: str = topics.TARGET_POSE_TOPIC
     tool_pose_topic: str = topics.TOOL_POSE_TOPIC
     gripper_state_topic: str = topics.GRIPPER_STATE_TOPIC

@@ -41,7 +41,7 @@ class SimBridgeNode(Node):
         super().__init__(name, **kwargs)
         self.declare_parameter("variation", "base")
         self.declare_parameter("image_size", 64)
-        self.declare_parameter("camera", "fixed")
+        self.declare_parameter("camera", "wrist")  # as the shipped base policy
         self.declare_parameter("image_encoding", "rgb8")
         self.declare_parameter("image_topic", topics.CAMERA_TOPIC)
         self.declare_parameter("seed", 0)

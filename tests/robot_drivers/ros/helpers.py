@@ -12,9 +12,10 @@ from tests.qtopt_finetune.helpers import TINY
 
 
 def fresh_checkpoint(path: Path) -> Path:
-    """An untrained 64x64 Q-network saved with the learner's own checkpoint code."""
+    """An untrained 64x64 wrist-camera Q-network (the agent's and sim bridge's default camera) saved with
+    the learner's own checkpoint code."""
     config = LearnerConfig(checkpoint_every=0, progress=False, tensorboard=False)
-    return Learner(replace(TINY, image_size=64), config).save_checkpoint(path)
+    return Learner(replace(TINY, image_size=64, camera="wrist"), config).save_checkpoint(path)
 
 
 def wait_for(condition: Any, timeout: float, what: str) -> None:

@@ -41,7 +41,7 @@ def test_loading_the_cem_policy_sets_the_agent_torch_threads(tmp_path: Path) -> 
         "from robot_drivers.ros.agent_node import load_policy\n"
         "torch.set_num_threads(2)\n"
         "cfg = LearnerConfig(checkpoint_every=0, progress=False, tensorboard=False)\n"
-        "ck = Learner(QNetworkConfig(image_size=64), cfg).save_checkpoint(sys.argv[1])\n"
+        "ck = Learner(QNetworkConfig(image_size=64, camera='wrist'), cfg).save_checkpoint(sys.argv[1])\n"
         "load_policy(AgentConfig(checkpoint=str(ck), torch_threads=0), 0)\n"
         "print(torch.get_num_threads())\n"
         "load_policy(AgentConfig(checkpoint=str(ck)), 0)\n"
@@ -61,10 +61,10 @@ def test_a_checkpoint_of_another_camera_is_refused_by_name(tmp_path: Path) -> No
     from robot_drivers.ros.agent_node import load_policy
 
     cfg = LearnerConfig(checkpoint_every=0, progress=False, tensorboard=False)
-    wrist = Learner(QNetworkConfig(camera="wrist"), cfg).save_checkpoint(tmp_path / "wrist")
-    with pytest.raises(ValueError, match="learned from the wrist camera, this robot's is 'fixed'"):
-        load_policy(AgentConfig(checkpoint=str(wrist), torch_threads=0), 0)
-    _, _, size = load_policy(AgentConfig(checkpoint=str(wrist), torch_threads=0, camera="wrist"), 0)
+    fixed = Learner(QNetworkConfig(camera="fixed"), cfg).save_checkpoint(tmp_path / "fixed")
+    with pytest.raises(ValueError, match="learned from the fixed camera, this robot's is 'wrist'"):
+        load_policy(AgentConfig(checkpoint=str(fixed), torch_threads=0), 0)  # the default camera: wrist
+    _, _, size = load_policy(AgentConfig(checkpoint=str(fixed), torch_threads=0, camera="fixed"), 0)
     assert size == 64
 
 

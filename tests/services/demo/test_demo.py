@@ -23,7 +23,9 @@ SHIPPED = Path("checkpoints/base")
 
 @pytest.mark.slow
 def test_demo_runs_the_main_job_end_to_end(tmp_path: Path) -> None:
-    collect(CollectJob(str(tmp_path / "base_log"), episodes=4, workers=2, seed=0), show_progress=False)
+    camera = read_manifest(SHIPPED)["config"]["network"]["camera"]  # a base log must match the base's camera
+    job = CollectJob(str(tmp_path / "base_log"), episodes=4, workers=2, seed=0, camera=camera)
+    collect(job, show_progress=False)
     budget = [
         "--grasps",
         "4",
