@@ -303,7 +303,7 @@ def probe_command(
         f"{report.states} states, {report.grid_points} grasps each: grid success {report.grid_success:.3f}, "
         f"some grasp succeeds in {report.reachable:.3f} of states, Q's best grasp succeeds "
         f"{report.argmax_success:.3f}; AUC of Q pooled {report.auc_pooled:.3f}, within an image "
-        f"{report.auc_per_state:.3f}"
+        f"{report.auc_per_state:.3f}; Q's spread over the grid {report.q_spread:.3f}"
     )
 
 

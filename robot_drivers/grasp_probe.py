@@ -10,7 +10,9 @@ world restored between tries, and scored by the Q-network. The report:
 - `argmax_success`: success of the grid grasp with the highest Q in each state;
 - `auc_pooled`: AUC of Q for success over all grid grasps of all states (high when Q ranks states);
 - `auc_per_state`: mean over states of the AUC within one image (0.5: Q cannot tell one grasp location
-  from another in the same image, whatever it knows about states).
+  from another in the same image, whatever it knows about states);
+- `q_spread`: mean over states of the highest minus the lowest Q on the grid (0: Q gives every grasp
+  location of an image the same value).
 
 A policy whose Q is blind to where an action takes the gripper shows `auc_per_state` near 0.5 and an
 `argmax_success` far below `reachable`. `qtopt probe --checkpoint DIR` prints it.
@@ -48,6 +50,7 @@ class ProbeReport:
     argmax_success: float
     auc_pooled: float
     auc_per_state: float  # NaN when no state has both successes and failures on the grid
+    q_spread: float
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -133,6 +136,7 @@ def probe(
         argmax_success=float(success[np.arange(len(q)), q.argmax(axis=1)].mean()),
         auc_pooled=auc(q.ravel(), success.ravel()),
         auc_per_state=float(np.mean(mixed)) if mixed else float("nan"),
+        q_spread=float((q.max(axis=1) - q.min(axis=1)).mean()),
     )
 
 
