@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from qtopt_finetune.adapters.loading import network_config_of
 from qtopt_finetune.checkpoint import read_manifest
 from robot_drivers.runner import CollectJob, collect
 from services.cli.main import app as cli
@@ -23,7 +24,7 @@ SHIPPED = Path("checkpoints/base")
 
 @pytest.mark.slow
 def test_demo_runs_the_main_job_end_to_end(tmp_path: Path) -> None:
-    camera = read_manifest(SHIPPED)["config"]["network"]["camera"]  # a base log must match the base's camera
+    camera = network_config_of(SHIPPED).camera  # a base log must match the base's camera
     job = CollectJob(str(tmp_path / "base_log"), episodes=4, workers=2, seed=0, camera=camera)
     collect(job, show_progress=False)
     budget = [
