@@ -3,12 +3,14 @@
 Synthetic 64x64 images are realistic-ish, not random noise (which JPEG cannot compress): a smooth
 background (low-frequency noise upsampled, as lighting and bin texture) plus a few flat-coloured boxes
 (objects) that move from step to step. Episodes have 8 steps. The log is split into two variations
-("base" and "target") and sampled 50/50 by a MixedSampler with batch 64, images decoded (JPEG q95).
+("base" and "target") and sampled 50/50 by a MixedSampler with batch 64, images decoded (JPEG q95), with
+independent transitions (window 1) and in windows of 4 consecutive steps (the learner's `sample_window`,
+grasp_log/windows.py: ~1.2 decodes per transition instead of ~1.9).
 
 Sampling runs in a fresh subprocess per log size, pinned to `--cores` CPUs (default 1) with that many
 decode threads, so its peak RSS (VmHWM) and speed are measured separately for each size.
 
-    python benchmarks/grasp_log.py --quick          # ~20k transitions, ends within a minute
+    python benchmarks/grasp_log.py --quick          # ~20k transitions, about a minute
     python benchmarks/grasp_log.py                  # 100k and 1M transitions, 3 sampling processes each
                                                     # (several minutes, ~2.5 GB disk)
 """
@@ -25,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -109,14 +112,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # no procfs: an upper bound
 
 
-def sample_child(root: Path, seconds: float, cores: int) -> None:
+def sample_child(root: Path, seconds: float, cores: int, window: int) -> None:
     """Run in a subprocess: pin to `cores` CPUs, sample for `seconds`, print one JSON line."""
     cpus = sorted(os.sched_getaffinity(0))[:cores]
     os.sched_setaffinity(0, cpus)
     t0 = time.perf_counter()
     reader = GraspLogReader(root, decode_threads=cores)
     base, target = reader.select(variation="base"), reader.select(variation="target")
-    sampler = MixedSampler([(base, 0.5), (target, 0.5)], batch_size=64, seed=0, decode_threads=cores)
+    sampler = MixedSampler(
+        [(base, 0.5), (target, 0.5)], batch_size=64, seed=0, decode_threads=cores, window=window
+    )
     sampler.sample()  # builds both indexes
     index_s = time.perf_counter() - t0
     n, t1, c1 = 0, time.perf_counter(), time.process_time()
@@ -132,10 +137,10 @@ def sample_child(root: Path, seconds: float, cores: int) -> None:
     )
 
 
-def measure(root: Path, transitions: int, seconds: float, cores: int, repeats: int) -> dict[str, float]:
-    """Write the log, then sample it in `repeats` fresh processes; speed and peak RSS are their medians
-    (one process's peak RSS moves by several MB from run to run, its speed by ~15%)."""
-    stats = write_log(root, transitions)
+def measure(root: Path, seconds: float, cores: int, repeats: int, window: int) -> dict[str, Any]:
+    """Sample the log in `repeats` fresh processes; speed and peak RSS are their medians (one process's
+    peak RSS moves by several MB from run to run, its speed by ~15%)."""
+    stats: dict[str, Any] = {}
     cmd = [
         sys.executable,
         __file__,
@@ -145,6 +150,8 @@ def measure(root: Path, transitions: int, seconds: float, cores: int, repeats: i
         str(seconds),
         "--cores",
         str(cores),
+        "--window",
+        str(window),
     ]
     runs = []
     for _ in range(repeats):
@@ -171,11 +178,18 @@ def main() -> None:
     parser.add_argument(
         "--repeats", type=int, default=None, help="sampling processes per size (default 1 quick, 3 full)"
     )
+    parser.add_argument(
+        "--windows",
+        default="1,4",
+        help="sampling windows to measure, comma-separated (the last one is the summary line's)",
+    )
+    parser.add_argument("--window", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--sample-child", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sample_child is not None:
-        sample_child(args.sample_child, args.seconds or 5.0, args.cores)
+        sample_child(args.sample_child, args.seconds or 5.0, args.cores, args.window)
         return
+    windows = [int(w) for w in args.windows.split(",")]
     sizes = [20_000] if args.quick else [100_000, 1_000_000]
     seconds = args.seconds or (5.0 if args.quick else 20.0)
     base = Path(tempfile.mkdtemp(prefix="grasp_log_bench_", dir=args.dir))
@@ -183,25 +197,28 @@ def main() -> None:
         results = {}
         for n in sizes:
             repeats = args.repeats or (1 if args.quick else 3)
-            r = measure(base / f"log_{n}", n, seconds, args.cores, repeats)
-            results[n] = r
-            print(
-                f"{n} transitions: write {r['write_mbps']:.1f} MB/s ({r['write_s']:.1f} s), "
-                f"{r['bytes_per_transition']:.0f} B/transition, mixed sampling with JPEG decoding "
-                f"{r['sample_tps']:.0f} transitions/s on {len(r['cpus'])} core(s) "
-                f"({r['cpu_tps']:.0f} per CPU-second; "
-                f"load average {os.getloadavg()[0]:.1f}; index built in "
-                f"{r['index_s']:.1f} s), peak RSS while sampling {r['rss_mb']:.0f} MB "
-                f"(median of {len(r['rss_runs'])} processes: {r['rss_runs']} MB, "
-                f"{r['tps_runs']} transitions/s)",
-                flush=True,
-            )
+            written = write_log(base / f"log_{n}", n)
+            for window in windows:
+                r = written | measure(base / f"log_{n}", seconds, args.cores, repeats, window)
+                results[n] = r
+                print(
+                    f"{n} transitions: write {r['write_mbps']:.1f} MB/s ({r['write_s']:.1f} s), "
+                    f"{r['bytes_per_transition']:.0f} B/transition, mixed sampling (window {window}) "
+                    "with JPEG decoding "
+                    f"{r['sample_tps']:.0f} transitions/s on {len(r['cpus'])} core(s) "
+                    f"({r['cpu_tps']:.0f} per CPU-second; "
+                    f"load average {os.getloadavg()[0]:.1f}; index built in "
+                    f"{r['index_s']:.1f} s), peak RSS while sampling {r['rss_mb']:.0f} MB "
+                    f"(median of {len(r['rss_runs'])} processes: {r['rss_runs']} MB, "
+                    f"{r['tps_runs']} transitions/s)",
+                    flush=True,
+                )
     finally:
         shutil.rmtree(base, ignore_errors=True)
     last = results[sizes[-1]]
     print(
         f"write_mbps={last['write_mbps']:.1f} bytes_per_transition={last['bytes_per_transition']:.0f} "
-        f"sample_tps={last['sample_tps']:.0f} rss_mb={last['rss_mb']:.0f}"
+        f"sample_tps={last['sample_tps']:.0f} rss_mb={last['rss_mb']:.0f} window={windows[-1]}"
     )
 
 

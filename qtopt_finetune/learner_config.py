@@ -34,6 +34,9 @@ class LearnerConfig:
     # `shortcut_max_translation`: the robot's metres per unit of dz (the sim's 0.08), to turn heights into dz.
     shortcut_weight: float = 0.0
     shortcut_max_translation: float = 0.08
+    # Sampling: draw each log's share of a batch in windows of up to this many consecutive steps of an
+    # episode (grasp_log.windows): ~1.2 JPEG decodes per transition at 4 against ~1.9 at 1. 1 = independent.
+    sample_window: int = 1
     device: str = "cpu"  # "cpu", "cuda", "cuda:1", or "auto" (cuda when available)
     seed: int = 0
     checkpoint_every: int = 1000  # steps; 0 = only when asked (and at the end of `train`)
@@ -51,6 +54,8 @@ class LearnerConfig:
                 f"need shortcut_weight >= 0 and shortcut_max_translation > 0, got {self.shortcut_weight}, "
                 f"{self.shortcut_max_translation}"
             )
+        if self.sample_window < 1:
+            raise ValueError(f"need sample_window >= 1, got {self.sample_window}")
         if self.lr <= 0 or self.log_every < 1 or self.checkpoint_every < 0:
             raise ValueError("need lr > 0, log_every >= 1 and checkpoint_every >= 0")
 

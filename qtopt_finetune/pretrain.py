@@ -142,6 +142,7 @@ def pretrain(job: PretrainJob, on_step: StepCallback | None = None, parent: str 
                 prefetch=4,
                 return_gamma=returns_gamma(learner),
                 shortcut=shortcut_spec(learner),
+                window=learner.config.sample_window,
             ) as sampler:
                 learner.train(sampler, remaining, on_step=on_step)
         return learner.save_checkpoint(job.out)

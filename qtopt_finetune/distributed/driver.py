@@ -149,7 +149,8 @@ class FinetuneDriver:
         gamma = (
             bellman.gamma if bellman.mc_lower_bound else None
         )  # batches carry returns when bounded by them
-        args = (list(cfg.logs), cfg.mix, cfg.batch_size, cfg.seed, shard, cfg.replay_shards, 2, gamma)
+        window = cfg.learner.sample_window
+        args = (list(cfg.logs), cfg.mix, cfg.batch_size, cfg.seed, shard, cfg.replay_shards, 2, gamma, window)
         return spawn(self.ray, ReplayShard, *args)
 
     def _spawn_updater(self, slot: int) -> Any:

@@ -37,6 +37,7 @@ class ReplayShard:
         shards: int = 1,
         prefetch: int = 2,
         return_gamma: float | None = None,
+        window: int = 1,
     ) -> None:
         self.readers = [shard_reader(path, shard, shards) for path in logs]
         self.sampler = MixedSampler(
@@ -45,6 +46,7 @@ class ReplayShard:
             seed=seed * 10_007 + shard,
             prefetch=prefetch,
             return_gamma=return_gamma,
+            window=window,
         )
         self.served = 0
 

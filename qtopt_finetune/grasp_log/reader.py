@@ -32,6 +32,7 @@ from qtopt_finetune.grasp_log.index_file import IndexFile
 from qtopt_finetune.grasp_log.info import LogInfo, load_info
 from qtopt_finetune.grasp_log.records import Step
 from qtopt_finetune.grasp_log.shortcuts import ShortcutSpec
+from qtopt_finetune.grasp_log.windows import EpisodeWindows, episode_starts
 
 
 class GraspLogReader:
@@ -53,6 +54,8 @@ class GraspLogReader:
         self._index: IndexFile | None = None
         self._store: ImageStore | None = None
         self._decoder: ImageDecoder | None = None
+        # per window length: the index its episodes were read from, and the windows
+        self._windows: dict[int, tuple[IndexFile, EpisodeWindows]] = {}
 
     # -- metadata -----------------------------------------------------------------------------------------
     @property
@@ -85,6 +88,7 @@ class GraspLogReader:
             self._shards = scan_shards(self.root, self._verify)
             # not closed here: a prefetching sampler may still read it; its file goes with its last user
             self._index = None
+            self._windows = {}
             if self._store is not None:
                 self._store.close()
                 self._store = None
@@ -152,14 +156,20 @@ class GraspLogReader:
         rng: np.random.Generator,
         return_gamma: float | None = None,
         shortcut: ShortcutSpec | None = None,
+        window: int = 1,
     ) -> Draw:
         """Pick `batch_size` transitions uniformly (with replacement) and fetch their image bytes; with
         `return_gamma`, also each one's discounted return to the end of its episode; with `shortcut`, each
-        one's hindsight shortcut (grasp_log.shortcuts)."""
+        one's hindsight shortcut (grasp_log.shortcuts). With `window` > 1, in windows of up to that many
+        consecutive steps of an episode (grasp_log.windows: each transition still equally likely; fewer
+        images to decode)."""
         index, store, _ = self._parts()
         if len(index) == 0:
             raise ValueError(f"{self.root}: no transitions to sample (filter: {self.where})")
-        rows = rng.integers(0, len(index), size=batch_size)
+        if window == 1:
+            rows = rng.integers(0, len(index), size=batch_size)
+        else:
+            rows = self._episode_windows(index, window).rows(batch_size, rng)
         rec = index.read(rows)
         shard = np.concatenate([rec["shard"], rec["shard"]])
         offset = np.concatenate([rec["offset"], rec["next_offset"]])
@@ -180,8 +190,15 @@ class GraspLogReader:
             None if shortcut is None else index.shortcuts(shortcut, rows),
         )
 
-    def sample(self, batch_size: int, rng: np.random.Generator) -> TransitionBatch:
-        draw = self.draw(batch_size, rng)
+    def _episode_windows(self, index: IndexFile, window: int) -> EpisodeWindows:
+        with self._lock:
+            cached = self._windows.get(window)
+            if cached is None or cached[0] is not index:
+                cached = self._windows[window] = (index, EpisodeWindows(episode_starts(index), window))
+            return cached[1]
+
+    def sample(self, batch_size: int, rng: np.random.Generator, window: int = 1) -> TransitionBatch:
+        draw = self.draw(batch_size, rng, window=window)
         decoder = self._parts()[2]
         return assemble([draw], decoder.decode, decoder.shape)
 
@@ -190,6 +207,7 @@ class GraspLogReader:
             if self._index is not None:
                 self._index.close()
                 self._index = None
+            self._windows = {}
             if self._store is not None:
                 self._store.close()
                 self._store = None

@@ -4,7 +4,8 @@ Each batch takes exactly `counts[k]` transitions from reader k (the proportions 
 remainder, so they always sum to `batch_size`), in reader order, with `source` = k. One seeded generator
 drives every draw, in order, so the same seed gives identical batches, with or without prefetch. With
 `prefetch > 0` a background thread prepares that many batches ahead (fetching and decoding images while
-the learner trains).
+the learner trains). With `window` > 1 each reader's share comes in windows of consecutive steps
+(grasp_log.windows): fewer images to decode per transition, every transition still equally likely.
 """
 
 from __future__ import annotations
@@ -47,11 +48,14 @@ class MixedSampler:
         decode_threads: int | None = None,
         return_gamma: float | None = None,
         shortcut: ShortcutSpec | None = None,
+        window: int = 1,
     ) -> None:
         if not sources:
             raise ValueError("MixedSampler needs at least one (reader, weight) source")
         if batch_size <= 0:
             raise ValueError(f"batch_size must be > 0, got {batch_size}")
+        if window < 1:
+            raise ValueError(f"window must be >= 1, got {window}")
         shapes = {r.image_shape for r, _ in sources}
         if len(shapes) != 1:
             raise ValueError(f"all logs must have the same image shape, got {sorted(shapes)}")
@@ -59,6 +63,7 @@ class MixedSampler:
         self.batch_size = batch_size
         self.return_gamma = return_gamma  # not None: batches carry each transition's discounted return
         self.shortcut = shortcut  # not None: batches carry each transition's hindsight shortcut
+        self.window = window
         self.counts = exact_counts([w for _, w in sources], batch_size)
         self._rng = np.random.default_rng(seed)
         self._decoder = ImageDecoder(shapes.pop(), decode_threads)
@@ -73,7 +78,7 @@ class MixedSampler:
 
     def _make(self) -> TransitionBatch:
         draws = [
-            r.draw(n, self._rng, self.return_gamma, self.shortcut)
+            r.draw(n, self._rng, self.return_gamma, self.shortcut, self.window)
             for r, n in zip(self.readers, self.counts, strict=True)
             if n > 0
         ]

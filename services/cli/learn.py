@@ -34,6 +34,12 @@ def pretrain_command(
         help="weight of the hindsight-shortcut loss: Q of a straight move to where each logged episode "
         "closed, against that close's return (0: off)",
     ),
+    sample_window: int = typer.Option(
+        1,
+        min=1,
+        help="sample each log's share of a batch in windows of up to this many consecutive steps of an "
+        "episode: fewer images to decode (~1.2 a transition at 4, ~1.9 at 1), more correlated batches",
+    ),
     action_shift: bool = typer.Option(
         False,
         "--action-shift",
@@ -90,6 +96,7 @@ def pretrain_command(
         bellman=BellmanConfig(mc_lower_bound=mc_bound, step_penalty=step_penalty),
         conservative_weight=conservative,
         shortcut_weight=shortcut,
+        sample_window=sample_window,
     )
     from qtopt_finetune.networks import QNetworkConfig
     from qtopt_finetune.spaces import AUTO_DESCEND_ACTIONS
