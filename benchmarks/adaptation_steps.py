@@ -5,6 +5,7 @@ each, the evaluation seeds every experiment uses).
 
     .venv/bin/python benchmarks/adaptation_steps.py \
         --variations transparent,offset_gripper --lr 3e-4 --steps 6000
+    .venv/bin/python benchmarks/adaptation_steps.py --mode adapters --lr 1e-3 --steps 3000 ...
 
 Needs `qtopt experiment adaptation` to have run first (its targets folder). ~9 min a variation on 2 cores.
 Prints one line per checkpoint and writes OUT/NAME.json. The measured figures are in the README ("The
@@ -27,6 +28,7 @@ def main() -> None:
     ap.add_argument("--variations", default="transparent,offset_gripper")
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--steps", type=int, default=6000)
+    ap.add_argument("--mode", choices=["full", "adapters"], default="full")
     ap.add_argument("--base", default="checkpoints/base")
     ap.add_argument("--base-log", default="runs/logs/wide10k")
     ap.add_argument("--experiment", default="runs/experiments/adaptation", help="its work dir")
@@ -35,7 +37,8 @@ def main() -> None:
     args = ap.parse_args()
     root = Path(args.out)
     for v in args.variations.split(","):
-        name = f"{v}_lr{args.lr:g}_s{args.steps}"
+        mode = "" if args.mode == "full" else f"_{args.mode}"
+        name = f"{v}{mode}_lr{args.lr:g}_s{args.steps}"
         target = Path(args.experiment) / "targets" / f"base_{v}_800" / "target_log"
         if not (target / "meta" / "info.json").is_file():
             need = "run `qtopt experiment adaptation` first"
@@ -43,9 +46,9 @@ def main() -> None:
         run_dir, child = root / "train" / name, root / "children" / name
         start = time.perf_counter()
         if not child.exists():
-            config = AdaptationConfig(steps=args.steps, lr=args.lr, eval_episodes=0)
+            config = AdaptationConfig(steps=args.steps, lr=args.lr, eval_episodes=0, mode=args.mode)
             finetune_child(args.base, args.base_log, target, config, child, run_dir)
-        out: dict = {"variation": v, "lr": args.lr, "steps": args.steps, "evals": {}}
+        out: dict = {"variation": v, "mode": args.mode, "lr": args.lr, "steps": args.steps, "evals": {}}
         for ck in sorted((run_dir / "checkpoints").glob("step_*")):
             step = int(ck.name.split("_")[1])
             r = evaluate(ck, v, "test", args.episodes, 2, show_progress=False)

@@ -156,27 +156,25 @@ class GraspLogReader:
         rng: np.random.Generator,
         return_gamma: float | None = None,
         shortcut: ShortcutSpec | None = None,
-        window: int = 1,
     ) -> Draw:
         """Pick `batch_size` transitions uniformly (with replacement) and fetch their image bytes; with
         `return_gamma`, also each one's discounted return to the end of its episode; with `shortcut`, each
-        one's hindsight shortcut (grasp_log.shortcuts). With `window` > 1, in windows of up to that many
-        consecutive steps of an episode (grasp_log.windows: each transition still equally likely; fewer
-        images to decode)."""
+        one's hindsight shortcut (grasp_log.shortcuts)."""
+        n = self._sampling_rows()
+        return self.draw_rows(rng.integers(0, n, size=batch_size), return_gamma, shortcut)
+
+    def draw_rows(
+        self, rows: np.ndarray, return_gamma: float | None = None, shortcut: ShortcutSpec | None = None
+    ) -> Draw:
+        """The transitions at these rows of the sampling index (as `draw`, rows chosen by the caller)."""
         index, store, _ = self._parts()
-        if len(index) == 0:
-            raise ValueError(f"{self.root}: no transitions to sample (filter: {self.where})")
-        if window == 1:
-            rows = rng.integers(0, len(index), size=batch_size)
-        else:
-            rows = self._episode_windows(index, window).rows(batch_size, rng)
         rec = index.read(rows)
         shard = np.concatenate([rec["shard"], rec["shard"]])
         offset = np.concatenate([rec["offset"], rec["next_offset"]])
         length = np.concatenate([rec["length"], rec["next_length"]])
         # an image is known by (shard, offset); offsets stay far below 2**40 bytes
         key = (shard.astype(np.int64) << 40) | offset
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         blobs = store.fetch(shard[first], offset[first], length[first])
         return Draw(
             blobs,
@@ -188,17 +186,28 @@ class GraspLogReader:
             rec["done"].astype(bool),
             None if return_gamma is None else index.discounted_returns(return_gamma, rows),
             None if shortcut is None else index.shortcuts(shortcut, rows),
+            keys,
         )
 
-    def _episode_windows(self, index: IndexFile, window: int) -> EpisodeWindows:
+    def _sampling_rows(self) -> int:
+        n = len(self._parts()[0])
+        if n == 0:
+            raise ValueError(f"{self.root}: no transitions to sample (filter: {self.where})")
+        return n
+
+    def episode_windows(self, window: int) -> EpisodeWindows:
+        """Windows of up to `window` consecutive steps over the sampling index's episodes (grasp_log.windows);
+        the same object until the index is rebuilt (`refresh`)."""
+        self._sampling_rows()
+        index = self._parts()[0]
         with self._lock:
             cached = self._windows.get(window)
             if cached is None or cached[0] is not index:
                 cached = self._windows[window] = (index, EpisodeWindows(episode_starts(index), window))
             return cached[1]
 
-    def sample(self, batch_size: int, rng: np.random.Generator, window: int = 1) -> TransitionBatch:
-        draw = self.draw(batch_size, rng, window=window)
+    def sample(self, batch_size: int, rng: np.random.Generator) -> TransitionBatch:
+        draw = self.draw(batch_size, rng)
         decoder = self._parts()[2]
         return assemble([draw], decoder.decode, decoder.shape)
 

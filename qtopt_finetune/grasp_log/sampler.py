@@ -4,8 +4,12 @@ Each batch takes exactly `counts[k]` transitions from reader k (the proportions 
 remainder, so they always sum to `batch_size`), in reader order, with `source` = k. One seeded generator
 drives every draw, in order, so the same seed gives identical batches, with or without prefetch. With
 `prefetch > 0` a background thread prepares that many batches ahead (fetching and decoding images while
-the learner trains). With `window` > 1 each reader's share comes in windows of consecutive steps
-(grasp_log.windows): fewer images to decode per transition, every transition still equally likely.
+the learner trains).
+
+With `window` > 1 each reader's share of a batch comes from that many `WindowStreams` (grasp_log.windows):
+every transition still equally likely and every batch's transitions from independent windows, but each
+batch takes the step after the previous batch's, whose image it already decoded as that batch's next image
+(~1.2 decodes a transition at window 4 against ~1.9).
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ import numpy as np
 
 from qtopt_finetune.batch import TransitionBatch
 from qtopt_finetune.grasp_log.decoding import ImageDecoder
-from qtopt_finetune.grasp_log.draw import assemble
+from qtopt_finetune.grasp_log.draw import Draw, ImageKey, assemble, next_image_keys
 from qtopt_finetune.grasp_log.reader import GraspLogReader
 from qtopt_finetune.grasp_log.shortcuts import ShortcutSpec
+from qtopt_finetune.grasp_log.windows import WindowStreams
 
 
 def exact_counts(weights: Sequence[float], batch_size: int) -> list[int]:
@@ -64,6 +69,8 @@ class MixedSampler:
         self.return_gamma = return_gamma  # not None: batches carry each transition's discounted return
         self.shortcut = shortcut  # not None: batches carry each transition's hindsight shortcut
         self.window = window
+        self._streams: list[WindowStreams | None] = [None] * len(self.readers)
+        self._known: dict[ImageKey, np.ndarray] = {}  # the previous batch's next images, decoded
         self.counts = exact_counts([w for _, w in sources], batch_size)
         self._rng = np.random.default_rng(seed)
         self._decoder = ImageDecoder(shapes.pop(), decode_threads)
@@ -76,13 +83,24 @@ class MixedSampler:
             self._thread = threading.Thread(target=self._produce, name="grasp-log-sampler", daemon=True)
             self._thread.start()
 
+    def _draw(self, k: int) -> Draw:
+        reader, n = self.readers[k], self.counts[k]
+        if self.window == 1:
+            return reader.draw(n, self._rng, self.return_gamma, self.shortcut)
+        windows = reader.episode_windows(self.window)
+        streams = self._streams[k]
+        if streams is None or streams.windows is not windows:  # first batch, or the index was rebuilt
+            streams = self._streams[k] = WindowStreams(windows, n)
+        return reader.draw_rows(streams.rows(self._rng), self.return_gamma, self.shortcut)
+
     def _make(self) -> TransitionBatch:
-        draws = [
-            r.draw(n, self._rng, self.return_gamma, self.shortcut, self.window)
-            for r, n in zip(self.readers, self.counts, strict=True)
-            if n > 0
-        ]
-        return assemble(draws, self._decoder.decode, self._decoder.shape, source=self._source.copy())
+        draws = [self._draw(k) for k, n in enumerate(self.counts) if n > 0]
+        shape = self._decoder.shape
+        batch = assemble(draws, self._decoder.decode, shape, self._source.copy(), self._known)
+        if self.window > 1:
+            images = batch.next_image.copy()  # the learner may change the batch's own arrays
+            self._known = dict(zip(next_image_keys(draws), images, strict=True))
+        return batch
 
     def _produce(self) -> None:
         assert self._queue is not None

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from qtopt_finetune.grasp_log import GraspLogReader, MixedSampler
-from qtopt_finetune.grasp_log.windows import EpisodeWindows
+from qtopt_finetune.grasp_log.windows import EpisodeWindows, WindowStreams
 from qtopt_finetune.learner_config import LearnerConfig
 from tests.qtopt_finetune.grasp_log.helpers import write_log
 
@@ -20,37 +20,47 @@ def log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_rows_are_consecutive_steps_of_one_episode_and_fill_the_batch() -> None:
+def _walk(starts: np.ndarray, window: int, streams: int, batches: int, seed: int) -> np.ndarray:
+    """(batches, streams) rows from WindowStreams."""
+    walk = WindowStreams(EpisodeWindows(starts, window), streams)
+    rng = np.random.default_rng(seed)
+    return np.stack([walk.rows(rng) for _ in range(batches)])
+
+
+def test_each_stream_walks_windows_of_consecutive_steps_of_one_episode() -> None:
     starts = np.array([0, 3, 4, 9, 16])  # episodes of 3, 1, 5 and 7 steps
-    windows = EpisodeWindows(starts, 4)
     episode_of = np.searchsorted(starts, np.arange(16), side="right") - 1
+    walk = WindowStreams(EpisodeWindows(starts, 4), 8)
     rng = np.random.default_rng(0)
-    for batch in (1, 5, 64):
-        rows = windows.rows(batch, rng)
-        assert rows.shape == (batch,) and rows.min() >= 0 and rows.max() < 16
-        # a new window starts wherever the next row is not the following step of the same episode
-        breaks = np.flatnonzero((np.diff(rows) != 1) | (np.diff(episode_of[rows]) != 0)) + 1
-        runs = np.split(rows, breaks)
-        assert all(len(run) <= 4 for run in runs)
+    previous = walk.rows(rng)
+    walked = 0
+    for _ in range(300):
+        end_before = walk.end.copy()
+        rows = walk.rows(rng)
+        # each row lies in its stream's current window: at most 4 steps, inside one episode
+        assert np.all(rows < walk.end) and np.all(walk.end - rows <= 4)
+        assert np.array_equal(episode_of[rows], episode_of[walk.end - 1])
+        # a stream whose window had steps left takes the next one
+        going = previous + 1 < end_before
+        assert np.array_equal(rows[going], previous[going] + 1)
+        walked += int(going.sum())
+        previous = rows
+    assert walked > 300 * 8 * 0.3  # windows do walk on, not restart every batch
 
 
 @pytest.mark.parametrize("window", [1, 3, 8])
 def test_every_transition_is_equally_likely(window: int) -> None:
     starts = np.array([0, 1, 3, 8, 16, 17, 29])  # lengths 1, 2, 5, 8, 1, 12: edges and middles
-    windows = EpisodeWindows(starts, window)
-    rng = np.random.default_rng(1)
-    counts = np.bincount(np.concatenate([windows.rows(256, rng) for _ in range(800)]), minlength=29)
-    expected = 256 * 800 / 29
+    counts = np.bincount(_walk(starts, window, 64, 3200, seed=1).ravel(), minlength=29)
+    expected = 64 * 3200 / 29
     # ~7,000 draws per row: binomial noise is ~1.2%; a position bias of edges would be tens of percent
     assert np.all(np.abs(counts / expected - 1) < 0.05), counts
 
 
-def test_windows_draw_a_fixed_number_of_values_from_the_generator() -> None:
-    windows = EpisodeWindows(np.array([0, 4, 9]), 4)
-    a, b = np.random.default_rng(5), np.random.default_rng(5)
-    windows.rows(10, a)
-    b.integers(0, windows.slots, size=10)
-    assert a.integers(1 << 30) == b.integers(1 << 30)
+def test_streams_repeat_under_a_seed() -> None:
+    starts = np.array([0, 4, 9, 12])
+    assert np.array_equal(_walk(starts, 4, 6, 50, seed=5), _walk(starts, 4, 6, 50, seed=5))
+    assert not np.array_equal(_walk(starts, 4, 6, 50, seed=5), _walk(starts, 4, 6, 50, seed=6))
 
 
 @pytest.mark.parametrize(
@@ -60,38 +70,71 @@ def test_windows_draw_a_fixed_number_of_values_from_the_generator() -> None:
 def test_bad_windows(starts: np.ndarray, window: int, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         EpisodeWindows(starts, window)
+    with pytest.raises(ValueError, match="streams"):
+        WindowStreams(EpisodeWindows(np.array([0, 3]), 2), 0)
 
 
-def test_window_batches_are_valid_transitions_sharing_decoded_images(log: Path) -> None:
+def _check(batch, episodes_of_length) -> None:  # type: ignore[no-untyped-def]
+    """Every transition is a real one: s' is the next step of its episode, or s itself at the last step."""
+    batch.validate()
+    episode, step = batch.state[:, 0], batch.state[:, 1]
+    last = step == episodes_of_length(episode) - 1
+    assert np.array_equal(batch.done.astype(bool), last)
+    assert np.array_equal(batch.next_state[:, 0], episode)
+    assert np.array_equal(batch.next_state[:, 1], np.where(last, step, step + 1))
+
+
+def test_window_batches_equal_the_images_decoded_afresh(log: Path) -> None:
+    """Images carried over from the previous batch are the very pixels a fresh decode gives."""
     reader = GraspLogReader(log)
-    with MixedSampler([(reader, 1.0)], batch_size=48, seed=3, window=4) as sampler:
-        for _ in range(5):
+    with MixedSampler([(reader, 1.0)], batch_size=32, seed=3, window=4) as sampler:
+        previous = None
+        carried = 0
+        for _ in range(12):
             batch = sampler.sample()
-            batch.validate()
-            episode, step = batch.state[:, 0], batch.state[:, 1]
-            length = 1 + episode % 6
-            # s' is the next step of the same episode, or s itself at its last step
-            last = step == length - 1
-            assert np.array_equal(batch.done.astype(bool), last)
-            assert np.array_equal(batch.next_state[:, 0], episode)
-            assert np.array_equal(batch.next_state[:, 1], np.where(last, step, step + 1))
-            # inside a window, transition k's next image is transition k + 1's image, decoded once
-            follows = (episode[1:] == episode[:-1]) & (step[1:] == step[:-1] + 1)
-            assert follows.sum() > 10
-            assert np.array_equal(batch.next_image[:-1][follows], batch.image[1:][follows])
+            _check(batch, lambda e: 1 + e % 6)
+            for k in range(32):
+                e, t = batch.state[k].astype(int)
+                steps = reader.read_episode(reader.episodes()["episode_id"][int(e)].as_py())
+                assert np.array_equal(batch.image[k], steps[t].image)
+                nt = min(t + 1, len(steps) - 1)
+                assert np.array_equal(batch.next_image[k], steps[nt].image)
+            if previous is not None:  # stream k's next transition follows its last one
+                same = (batch.state[:, 0] == previous.next_state[:, 0]) & (
+                    batch.state[:, 1] == previous.next_state[:, 1]
+                )
+                carried += int(same.sum())
+            previous = batch
+        assert carried > 11 * 32 * 0.3, carried
     reader.close()
 
 
 def test_windows_decode_fewer_images_and_repeat_under_a_seed(log: Path) -> None:
-    reader = GraspLogReader(log)
-    rng1, rng4 = np.random.default_rng(0), np.random.default_rng(0)
-    single = sum(len(reader.draw(64, rng1).blobs) for _ in range(20))
-    windowed = sum(len(reader.draw(64, rng4, window=4).blobs) for _ in range(20))
-    assert windowed < 0.8 * single, (windowed, single)
-    a = reader.draw(64, np.random.default_rng(9), window=4)
-    b = reader.draw(64, np.random.default_rng(9), window=4)
-    assert np.array_equal(a.state, b.state) and a.blobs == b.blobs
+    reader, target = GraspLogReader(log), GraspLogReader(log).select(variation="base")
+    decoded: dict[int, int] = {}
+    for window in (1, 4):
+        with MixedSampler([(reader, 0.5), (target, 0.5)], 64, seed=0, window=window) as sampler:
+            calls: list[int] = []
+            decode = sampler._decoder.decode
+
+            def counting(blobs, *rest, calls=calls, decode=decode):  # type: ignore[no-untyped-def]
+                calls.append(len(blobs))
+                return decode(blobs, *rest)
+
+            sampler._decoder.decode = counting  # type: ignore[method-assign]
+            for _ in range(20):
+                batch = sampler.sample()
+                assert np.bincount(batch.source, minlength=2).tolist() == [32, 32]
+                _check(batch, lambda e: 1 + e % 6)
+            decoded[window] = sum(calls)
+    assert decoded[4] < 0.8 * decoded[1], decoded
+    sources = [(reader, 0.5), (target, 0.5)]
+    with MixedSampler(sources, 16, seed=9, window=4) as a, MixedSampler(sources, 16, seed=9, window=4) as b:
+        for _ in range(5):
+            x, y = a.sample(), b.sample()
+            assert np.array_equal(x.state, y.state) and np.array_equal(x.image, y.image)
     reader.close()
+    target.close()
 
 
 def test_sampler_and_learner_config_refuse_a_bad_window(log: Path) -> None:
