@@ -41,10 +41,9 @@ class EpisodeWindows:
         if starts.ndim != 1 or starts.size < 2 or np.any(np.diff(starts) < 1):
             raise ValueError("EpisodeWindows needs at least one episode, each of at least one step")
         self.window = window
-        self.first = starts[:-1]
-        self.length = np.diff(starts)
+        self.starts = starts  # int64 (E + 1,); with slot_start, 16 bytes an episode
         # slot k of episode e (k in [0, length + window - 1)) is global slot slot_start[e] + k
-        self.slot_start = np.concatenate([[0], np.cumsum(self.length + window - 1)]).astype(np.int64)
+        self.slot_start = starts + np.arange(starts.size, dtype=np.int64) * (window - 1)
 
     @property
     def slots(self) -> int:
@@ -55,9 +54,8 @@ class EpisodeWindows:
         start = rng.integers(0, self.slots, size=n)
         episode = np.searchsorted(self.slot_start, start, side="right") - 1
         pos = start - self.slot_start[episode] - (self.window - 1)  # first position; < 0 in the padding
-        lo = np.maximum(pos, 0)
-        hi = np.minimum(pos + self.window, self.length[episode])
-        return self.first[episode] + lo, self.first[episode] + hi
+        first, length = self.starts[episode], self.starts[episode + 1] - self.starts[episode]
+        return first + np.maximum(pos, 0), first + np.minimum(pos + self.window, length)
 
 
 class WindowStreams:
