@@ -41,6 +41,7 @@ class AdaptationExperiment:
     episodes: int = 100  # evaluation episodes per cell (unseen objects)
     steps: int = 2000  # fine-tuning steps of every child (and of the from-scratch network)
     lr: float = 1e-4
+    adapter_lr: float | None = None  # the adapters' learning rate (None: lr); they start at zero
     batch_size: int = 64
     exploration: float = 0.1  # the parent's random-action rate while it explores a variation
     workers: int = 2
@@ -55,6 +56,8 @@ class AdaptationExperiment:
             raise ValueError(f"grasps: need positive counts, got {self.grasps}")
         if self.episodes < 1 or self.steps < 1 or self.workers < 1:
             raise ValueError("episodes, steps and workers must be >= 1")
+        if not self.lr > 0 or (self.adapter_lr is not None and not self.adapter_lr > 0):
+            raise ValueError(f"lr and adapter_lr must be > 0, got {self.lr}, {self.adapter_lr}")
         read_manifest(self.base)  # raises naming a folder that is not a checkpoint
         if not (Path(self.base_log) / "meta" / "info.json").is_file():
             raise ValueError(f"base_log: {self.base_log} is not a grasp log (no meta/info.json)")
@@ -67,7 +70,7 @@ class AdaptationExperiment:
         return AdaptationConfig(
             grasps=grasps,
             steps=self.steps,
-            lr=self.lr,
+            lr=self.adapter_lr if mode == "adapters" and self.adapter_lr is not None else self.lr,
             batch_size=self.batch_size,
             exploration=self.exploration,
             mode=mode,  # type: ignore[arg-type]  # "full" or "adapters"

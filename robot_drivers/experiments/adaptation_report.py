@@ -19,6 +19,11 @@ def _ci(cell: dict[str, Any]) -> str:
     return f"{cell['success_rate']:.2f} [{cell['ci_low']:.2f}, {cell['ci_high']:.2f}]"
 
 
+def _adapter_lr(s: dict[str, Any]) -> str:
+    lr = s.get("adapter_lr")
+    return "" if lr is None else f" (adapters {lr:g})"
+
+
 def _id(settings: dict[str, Any]) -> str:
     return f" (id {str(settings['base_id'])[:8]})" if settings.get("base_id") else ""
 
@@ -89,7 +94,8 @@ def markdown(result: ExperimentResult, command: str) -> str:
         "",
         f"Grasp success on unseen (test) objects, {n} episodes per cell, 95% Wilson intervals; every",
         f"cell uses the same episode seeds. Base policy `{s['base']}`{_id(s)} on the base task:",
-        f"**{_ci(c['base_task'])}**. Children: {s['steps']} steps at lr {s['lr']:g}, batch {s['batch_size']}",
+        f"**{_ci(c['base_task'])}**. Children: {s['steps']} steps at lr {s['lr']:g}{_adapter_lr(s)}, batch "
+        f"{s['batch_size']}",
         f"(half base log `{s['base_log']}`, half the parent's exploration grasps at random-action rate",
         f"{s['exploration']:g}); seed {s['seed']}.",
         "",

@@ -28,6 +28,9 @@ def adaptation(
     episodes: int = typer.Option(100, min=1, help="evaluation episodes per cell (unseen objects)"),
     steps: int = typer.Option(2000, min=1, help="fine-tuning steps per child"),
     lr: float = typer.Option(1e-4, min=0.0),
+    adapter_lr: float = typer.Option(
+        None, min=0.0, help="learning rate of the adapters children (default: --lr); adapters start at zero"
+    ),
     exploration: float = typer.Option(0.1, min=0.0, max=1.0, help="the parent's random-action rate"),
     continual: bool = typer.Option(True, help="also run the continual chain through the variations"),
     workers: int = typer.Option(2, min=1),
@@ -51,6 +54,7 @@ def adaptation(
             episodes=episodes,
             steps=steps,
             lr=lr,
+            adapter_lr=adapter_lr,
             exploration=exploration,
             workers=workers,
             seed=seed,

@@ -34,6 +34,16 @@ def test_bad_settings_are_refused_by_name(base: tuple[Path, Path], tmp_path: Pat
         AdaptationExperiment(str(policy), str(log), variations=("fog",))
     with pytest.raises(ValueError, match="base_log"):
         AdaptationExperiment(str(policy), str(tmp_path))
+    with pytest.raises(ValueError, match="adapter_lr"):
+        AdaptationExperiment(str(policy), str(log), adapter_lr=0.0)
+
+
+def test_adapters_train_at_their_own_learning_rate(base: tuple[Path, Path]) -> None:
+    log, policy = base
+    exp = AdaptationExperiment(str(policy), str(log), lr=3e-4, adapter_lr=1e-3)
+    assert exp.config(800, "full").lr == 3e-4 and exp.config(800, "adapters").lr == 1e-3
+    same = AdaptationExperiment(str(policy), str(log), lr=3e-4)
+    assert same.config(800, "adapters").lr == 3e-4
 
 
 def test_a_work_dir_measured_with_another_base_is_refused(base: tuple[Path, Path], tmp_path: Path) -> None:
