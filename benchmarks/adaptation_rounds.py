@@ -1,21 +1,24 @@
-"""Two rounds of 400 exploration grasps against one round of 800 (the same grasp budget).
+r"""R rounds of G/R exploration grasps against one round of G (the same grasp budget).
 
-Round 1 is the adaptation experiment's own: the base policy's first 400 grasps on the variation trained
-`VARIATION__finetune_400`. That child collects 400 more grasps (10% random actions); a second child is
-fine-tuned from it, with the recipe's defaults (2,000 steps, lr 1e-4, 50/50 with the base log), on all 800.
-It is evaluated on the variation and on the base task (100 test episodes each, the experiments' seeds).
+Round 1: the base policy collects G/R grasps on the variation (10% random actions, the experiment's
+exploration seeds) and a child is fine-tuned from the base on them (50/50 with the base log). Each later
+round: the latest child collects the next G/R grasps into the same target log, and a new child is fine-tuned
+from the base on all of them, so the last child has trained exactly like a one-round child on G grasps; only
+who collected them differs (children that grasp better collect more successes). The last child is evaluated
+on the variation and on the base task (100 test episodes each, the experiments' evaluation seeds).
 
-    .venv/bin/python benchmarks/adaptation_rounds.py --variations transparent,offset_gripper
+    .venv/bin/python benchmarks/adaptation_rounds.py --variations checkerboard,offset_gripper \
+        --rounds 4 --lr 3e-4 --base-log runs/logs/wrist10k
 
-Needs `qtopt experiment adaptation` to have run first (its checkpoints and targets). ~4 min a variation on
-2 cores. Prints one JSON line per variation and writes OUT/VARIATION.json.
+~2.5 min a round on 2 cores. Prints one JSON line per variation and writes OUT/VARIATION_rR.json. Compare with
+`qtopt experiment adaptation --grasps 800` run with the same --lr and --steps (its finetune_800 cells).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import time
 from pathlib import Path
 
 from qtopt_finetune.adaptation import AdaptationConfig, finetune_child
@@ -24,48 +27,63 @@ from robot_drivers.adaptation import COLLECT_SEED
 from robot_drivers.evaluation import evaluate
 from robot_drivers.runner import CollectJob, collect
 
-ROUND2_SEED = COLLECT_SEED + 7_000_000  # never shared with the first round, the base log or evaluation
-
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--variations", default="transparent,offset_gripper,harsh_lighting,extended_gripper")
-    ap.add_argument("--base-log", default="runs/logs/wide10k")
-    ap.add_argument("--experiment", default="runs/experiments/adaptation", help="its work dir")
+    ap.add_argument("--variations", default="checkerboard,offset_gripper")
+    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--grasps", type=int, default=800, help="exploration grasps over all rounds")
+    ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--base", default="checkpoints/base")
+    ap.add_argument("--base-log", default="logs/base")
     ap.add_argument("--episodes", type=int, default=100)
+    ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", default="runs/benchmarks/adaptation_rounds")
     args = ap.parse_args()
-    exp, root = Path(args.experiment), Path(args.out)
+    if args.rounds < 1 or args.grasps < args.rounds:
+        raise SystemExit(f"need 1 <= --rounds <= --grasps, got {args.rounds} and {args.grasps}")
+    config = AdaptationConfig(steps=args.steps, lr=args.lr, eval_episodes=0)
     for v in args.variations.split(","):
-        child1 = exp / "checkpoints" / f"{v}__finetune_400"
-        first = exp / "targets" / f"base_{v}_400" / "target_log"
-        if not child1.is_dir() or not first.is_dir():
-            raise SystemExit(f"{v}: no {child1} or {first}; run `qtopt experiment adaptation` first")
-        merged = root / "targets" / v
-        if not merged.exists():
-            tmp = merged.with_name(merged.name + ".partial")
-            shutil.rmtree(tmp, ignore_errors=True)
-            shutil.copytree(first, tmp)
-            job = CollectJob(str(tmp), 400, v, str(child1), exploration=0.1, workers=2, seed=ROUND2_SEED)
-            collect(job, show_progress=True)
-            tmp.rename(merged)
-        episodes = GraspLogReader(merged).episodes()
-        successes = sum(bool(s) for s in episodes["success"].to_pylist())
-        child2 = root / "children" / v
-        if not child2.exists():
-            config = AdaptationConfig(eval_episodes=0)
-            finetune_child(child1, args.base_log, merged, config, child2, root / "train" / v)
-        r = evaluate(child2, v, "test", args.episodes, 2, show_progress=False)
-        b = evaluate(child2, "base", "test", args.episodes, 2, show_progress=False)
+        root = Path(args.out) / f"{v}_r{args.rounds}"
+        target = root / "target_log"
+        policy, history = args.base, []
+        start = time.perf_counter()
+        for r in range(1, args.rounds + 1):
+            want = args.grasps * r // args.rounds
+            have = GraspLogReader(target).num_episodes if (target / "meta" / "info.json").is_file() else 0
+            if want > have:  # a rerun goes on from the grasps on disk
+                job = CollectJob(
+                    str(target),
+                    want - have,
+                    v,
+                    policy,
+                    exploration=0.1,
+                    workers=args.workers,
+                    seed=COLLECT_SEED + have,
+                )
+                collect(job, show_progress=True)
+            episodes = GraspLogReader(target).episodes()
+            successes = sum(bool(s) for s in episodes["success"].to_pylist())
+            history.append({"round": r, "grasps": episodes.num_rows, "successes": successes})
+            child = root / f"child_{r}"
+            if not child.exists():
+                finetune_child(args.base, args.base_log, target, config, child, root / f"train_{r}")
+            policy = str(child)
+            print(f"{v} round {r}: {episodes.num_rows} grasps, {successes} successes", flush=True)
+        rate = evaluate(policy, v, "test", args.episodes, args.workers, show_progress=False)
+        base = evaluate(policy, "base", "test", args.episodes, args.workers, show_progress=False)
         out = {
             "variation": v,
-            "grasps": episodes.num_rows,
-            "successes": successes,
-            "success": [r.rate, r.low, r.high],
-            "base_task": [b.rate, b.low, b.high],
+            "rounds": history,
+            "steps": args.steps,
+            "lr": args.lr,
+            "success": [rate.rate, rate.low, rate.high],
+            "base_task": [base.rate, base.low, base.high],
+            "seconds": round(time.perf_counter() - start, 1),
         }
         print(json.dumps(out), flush=True)
-        (root / f"{v}.json").write_text(json.dumps(out) + "\n")
+        (Path(args.out) / f"{v}_r{args.rounds}.json").write_text(json.dumps(out, indent=1) + "\n")
 
 
 if __name__ == "__main__":
