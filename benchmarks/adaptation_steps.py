@@ -29,6 +29,7 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--steps", type=int, default=6000)
     ap.add_argument("--mode", choices=["full", "adapters"], default="full")
+    ap.add_argument("--seed", type=int, default=0, help="the child's training seed (batches and init)")
     ap.add_argument("--base", default="checkpoints/base")
     ap.add_argument("--base-log", default="runs/logs/wide10k")
     ap.add_argument("--experiment", default="runs/experiments/adaptation", help="its work dir")
@@ -38,7 +39,8 @@ def main() -> None:
     root = Path(args.out)
     for v in args.variations.split(","):
         mode = "" if args.mode == "full" else f"_{args.mode}"
-        name = f"{v}{mode}_lr{args.lr:g}_s{args.steps}"
+        seed = "" if args.seed == 0 else f"_seed{args.seed}"
+        name = f"{v}{mode}_lr{args.lr:g}_s{args.steps}{seed}"
         target = Path(args.experiment) / "targets" / f"base_{v}_800" / "target_log"
         if not (target / "meta" / "info.json").is_file():
             need = "run `qtopt experiment adaptation` first"
@@ -46,9 +48,12 @@ def main() -> None:
         run_dir, child = root / "train" / name, root / "children" / name
         start = time.perf_counter()
         if not child.exists():
-            config = AdaptationConfig(steps=args.steps, lr=args.lr, eval_episodes=0, mode=args.mode)
+            config = AdaptationConfig(
+                steps=args.steps, lr=args.lr, eval_episodes=0, mode=args.mode, seed=args.seed
+            )
             finetune_child(args.base, args.base_log, target, config, child, run_dir)
-        out: dict = {"variation": v, "mode": args.mode, "lr": args.lr, "steps": args.steps, "evals": {}}
+        out: dict = {"variation": v, "mode": args.mode, "lr": args.lr, "steps": args.steps, "seed": args.seed}
+        out["evals"] = {}
         for ck in sorted((run_dir / "checkpoints").glob("step_*")):
             step = int(ck.name.split("_")[1])
             r = evaluate(ck, v, "test", args.episodes, 2, show_progress=False)
