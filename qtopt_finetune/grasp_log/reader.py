@@ -160,7 +160,7 @@ class GraspLogReader:
         """Pick `batch_size` transitions uniformly (with replacement) and fetch their image bytes; with
         `return_gamma`, also each one's discounted return to the end of its episode; with `shortcut`, each
         one's hindsight shortcut (grasp_log.shortcuts)."""
-        n = self._sampling_rows()
+        n = len(self._sampling_index())
         return self.draw_rows(rng.integers(0, n, size=batch_size), return_gamma, shortcut)
 
     def draw_rows(
@@ -189,17 +189,16 @@ class GraspLogReader:
             keys,
         )
 
-    def _sampling_rows(self) -> int:
-        n = len(self._parts()[0])
-        if n == 0:
+    def _sampling_index(self) -> IndexFile:
+        index = self._parts()[0]
+        if len(index) == 0:
             raise ValueError(f"{self.root}: no transitions to sample (filter: {self.where})")
-        return n
+        return index
 
     def episode_windows(self, window: int) -> EpisodeWindows:
         """Windows of up to `window` consecutive steps over the sampling index's episodes (grasp_log.windows);
         the same object until the index is rebuilt (`refresh`)."""
-        self._sampling_rows()
-        index = self._parts()[0]
+        index = self._sampling_index()
         with self._lock:
             cached = self._windows.get(window)
             if cached is None or cached[0] is not index:

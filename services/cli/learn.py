@@ -37,8 +37,8 @@ def pretrain_command(
     sample_window: int = typer.Option(
         1,
         min=1,
-        help="sample each log's share of a batch in windows of up to this many consecutive steps of an "
-        "episode: fewer images to decode (~1.2 a transition at 4, ~1.9 at 1), more correlated batches",
+        help="walk windows of up to this many consecutive steps of an episode across batches (each batch "
+        "still holds independent windows): fewer images to decode (~1.2 a transition at 4, ~1.9 at 1)",
     ),
     action_shift: bool = typer.Option(
         False,
