@@ -5,8 +5,22 @@ import pybullet as p
 import pytest
 
 from robot_drivers.sim import GraspWorld, WorldConfig
-from robot_drivers.sim.robot_urdf import GRIPPER_BASE_LINK, LEFT_FINGER, NOMINAL_TCP_LINK
-from robot_drivers.sim.scene import CHECKERBOARD_CELLS, CHECKERBOARD_COLOURS, checkerboard_image
+from robot_drivers.sim.robot_urdf import (
+    GRIPPER_BASE_LINK,
+    LEFT_FINGER,
+    NOMINAL_FINGER_LENGTH,
+    NOMINAL_TCP_LINK,
+)
+from robot_drivers.sim.scene import (
+    BIN_FLOOR_TONE,
+    CHECKERBOARD_CELLS,
+    CHECKERBOARD_COLOURS,
+    CHECKERBOARD_SATURATED,
+    TRANSPARENT_TINT,
+    checkerboard_image,
+    transparent_rgba,
+)
+from robot_drivers.sim.variations import parse_variation
 
 
 def first_image(variation: str, seed: int = 3) -> np.ndarray:
@@ -60,17 +74,35 @@ def test_visual_variations_change_pixels(variation: str, min_diff: float) -> Non
     assert diff > min_diff, f"{variation} changed the image by only {diff:.1f} grey levels"
 
 
-def test_checkerboard_adds_contrast_and_colour_under_the_objects() -> None:
+def test_checkerboard_lays_coloured_cells_under_the_objects() -> None:
     floor = (slice(40, 60), slice(12, 52))  # the bin floor around the objects, as the camera sees it
     base, board = first_image("base")[floor], first_image("checkerboard")[floor]
-    # the base floor is speckled grey (std ~56 grey levels); the mat's cells vary far more
-    assert board.std() > 1.5 * base.std()
 
-    def saturated(image: np.ndarray) -> float:  # share of pixels as colourful as the objects
-        return float((image.max(axis=-1) - image.min(axis=-1) > 120).mean())
+    def colourful(image: np.ndarray) -> float:  # share of pixels whose channels differ by > 40 grey levels
+        return float((image.max(axis=-1) - image.min(axis=-1) > 40).mean())
 
-    # on the base floor only the objects are saturated (~6%); the mat's red/green/blue/yellow cells are too
-    assert saturated(base) < 0.15 and saturated(board) > 0.5
+    # the base floor is speckled grey (only the objects are colourful, ~12%); the muted cells cover it
+    assert colourful(base) < 0.25 and colourful(board) > 0.5
+    assert not np.array_equal(base, board)
+
+
+def test_checkerboard_colours_are_muted_towards_the_floor() -> None:
+    def chroma(colours: np.ndarray) -> np.ndarray:
+        return colours.max(axis=-1).astype(float) - colours.min(axis=-1)
+
+    saturated = chroma(CHECKERBOARD_SATURATED)
+    muted = chroma(CHECKERBOARD_COLOURS)
+    colourful = saturated > 100  # red, green, blue, yellow (white and black have no chroma to lose)
+    assert colourful.sum() == 4 and np.all(muted[colourful] < 0.5 * saturated[colourful])
+    assert np.all(muted < 75)
+
+
+def test_transparent_tint_moves_colours_to_the_floor_tone() -> None:
+    red = transparent_rgba((1.0, 0.0, 0.0, 1.0))
+    assert red[3] < 1.0  # see-through
+    expected = (1 - TRANSPARENT_TINT) * np.array([1.0, 0.0, 0.0]) + TRANSPARENT_TINT * BIN_FLOOR_TONE
+    assert np.allclose(red[:3], expected)
+    assert np.linalg.norm(np.array(red[:3]) - BIN_FLOOR_TONE) < 0.15
 
 
 def test_checkerboard_texture_is_fixed() -> None:
@@ -114,6 +146,9 @@ def test_gripper_variations_change_geometry() -> None:
     base_len, base_off = _gripper_geometry("base")
     long_len, long_off = _gripper_geometry("extended_gripper")
     off_len, off_off = _gripper_geometry("offset_gripper")
-    assert long_len > base_len + 0.03 and long_off == pytest.approx(base_off, abs=1e-3)
-    assert base_off < 0.005 and off_off == pytest.approx(0.15, abs=0.005)
+    longer = (parse_variation("extended_gripper").finger_length_scale - 1) * NOMINAL_FINGER_LENGTH
+    assert longer >= 0.02 and long_len - base_len == pytest.approx(longer, abs=2e-3)
+    assert long_off == pytest.approx(base_off, abs=1e-3)
+    offset = parse_variation("offset_gripper").gripper_offset
+    assert base_off < 0.005 and offset >= 0.03 and off_off == pytest.approx(offset, abs=0.005)
     assert off_len == pytest.approx(base_len, abs=1e-3)
