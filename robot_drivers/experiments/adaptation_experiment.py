@@ -25,8 +25,8 @@ from qtopt_finetune.checkpoint import read_manifest
 from qtopt_finetune.pretrain import PretrainJob, pretrain
 from robot_drivers.adaptation import AdaptationJob, collect_target_grasps
 from robot_drivers.evaluation import EVAL_SEED, evaluate
-from robot_drivers.experiments.cells import CellCache, add_wall_time, claim_for_base
-from robot_drivers.sim.variations import parse_variation
+from robot_drivers.experiments.cells import CellCache, add_wall_time, claim_for_base, pooled
+from robot_drivers.sim.variations import VARIATIONS_REVISION, parse_variation
 
 FIVE_VARIATIONS = ("checkerboard", "harsh_lighting", "transparent", "extended_gripper", "offset_gripper")
 Log = Callable[[str], None]
@@ -46,6 +46,7 @@ class AdaptationExperiment:
     exploration: float = 0.1  # the parent's random-action rate while it explores a variation
     workers: int = 2
     seed: int = 0
+    seeds: int = 1  # training seeds of each most-grasps fine-tune; its cell pools their evaluations
     continual: bool = True
     work_dir: str = "runs/experiments/adaptation"
 
@@ -54,8 +55,8 @@ class AdaptationExperiment:
             parse_variation(variation)
         if not self.grasps or min(self.grasps) < 1:
             raise ValueError(f"grasps: need positive counts, got {self.grasps}")
-        if self.episodes < 1 or self.steps < 1 or self.workers < 1:
-            raise ValueError("episodes, steps and workers must be >= 1")
+        if self.episodes < 1 or self.steps < 1 or self.workers < 1 or self.seeds < 1:
+            raise ValueError("episodes, steps, workers and seeds must be >= 1")
         if not self.lr > 0 or (self.adapter_lr is not None and not self.adapter_lr > 0):
             raise ValueError(f"lr and adapter_lr must be > 0, got {self.lr}, {self.adapter_lr}")
         read_manifest(self.base)  # raises naming a folder that is not a checkpoint
@@ -66,7 +67,7 @@ class AdaptationExperiment:
     def most_grasps(self) -> int:
         return max(self.grasps)
 
-    def config(self, grasps: int, mode: str = "full") -> AdaptationConfig:
+    def config(self, grasps: int, mode: str = "full", seed_offset: int = 0) -> AdaptationConfig:
         return AdaptationConfig(
             grasps=grasps,
             steps=self.steps,
@@ -74,7 +75,7 @@ class AdaptationExperiment:
             batch_size=self.batch_size,
             exploration=self.exploration,
             mode=mode,  # type: ignore[arg-type]  # "full" or "adapters"
-            seed=self.seed,
+            seed=self.seed + seed_offset,
             eval_episodes=0,
         )
 
@@ -134,15 +135,23 @@ class _Runner:
         self.log(f"target log {tag}/{variation}/{grasps}: {have} grasps, {successes} successes")
         return job.target_log
 
-    def child(self, name: str, parent: str | Path, target: Path, grasps: int, mode: str = "full") -> Path:
+    def child(
+        self,
+        name: str,
+        parent: str | Path,
+        target: Path,
+        grasps: int,
+        mode: str = "full",
+        seed_offset: int = 0,
+    ) -> Path:
         out = self.checkpoints / name
         if not out.exists():
-            self.log(f"training {name} ({mode}, {self.exp.steps} steps)")
+            self.log(f"training {name} ({mode}, {self.exp.steps} steps, seed {self.exp.seed + seed_offset})")
             finetune_child(
                 parent,
                 self.exp.base_log,
                 target,
-                self.exp.config(grasps, mode),
+                self.exp.config(grasps, mode, seed_offset),
                 out,
                 self.work / "train" / name,
             )
@@ -173,9 +182,10 @@ def run_adaptation_experiment(
 ) -> ExperimentResult:
     start = time.perf_counter()
     base_id = str(read_manifest(exp.base)["id"])
-    claim_for_base(exp.work_dir, base_id)
+    claim_for_base(exp.work_dir, base_id, VARIATIONS_REVISION)
     r = _Runner(exp, log, show_progress)
-    result = ExperimentResult(settings=asdict(exp) | {"base_id": base_id})
+    settings = asdict(exp) | {"base_id": base_id, "variations_revision": VARIATIONS_REVISION}
+    result = ExperimentResult(settings=settings)
     cells = result.cells
     cells["base_task"] = r.evaluate("base_task", exp.base, "base")
     top = exp.most_grasps
@@ -188,6 +198,16 @@ def run_adaptation_experiment(
                 f"{variation}__finetune_{grasps}", child, variation
             )
         target = r.target_log(exp.base, variation, top, "base")
+        if exp.seeds > 1:  # the same target grasps, more training seeds: one cell pooling them all
+            runs = [cells[f"{variation}/finetune_{top}"]]
+            for k in range(1, exp.seeds):
+                name = f"{variation}__finetune_{top}_seed{k}"
+                child = r.child(name, exp.base, target, top, seed_offset=k)
+                runs.append(r.evaluate(name, child, variation))
+            for k, cell in enumerate(runs):
+                cells[f"{variation}/finetune_{top}_seed{k}"] = cell
+            pooled_cell = cells[f"{variation}/finetune_{top}"] = pooled(runs)
+            r.log(f"{variation}__finetune_{top} over {exp.seeds} seeds: {pooled_cell['success_rate']:.3f}")
         scratch = r.scratch(f"{variation}__scratch_{top}", target)
         cells[f"{variation}/scratch_{top}"] = r.evaluate(f"{variation}__scratch_{top}", scratch, variation)
         adapters = r.child(f"{variation}__adapters_{top}", exp.base, target, top, mode="adapters")

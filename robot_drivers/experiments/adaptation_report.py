@@ -28,6 +28,11 @@ def _id(settings: dict[str, Any]) -> str:
     return f" (id {str(settings['base_id'])[:8]})" if settings.get("base_id") else ""
 
 
+def _revision(settings: dict[str, Any]) -> str:
+    revision = settings.get("variations_revision")
+    return "" if revision is None else f" Variations revision {revision} (`robot_drivers/sim/variations.py`)."
+
+
 def summary(result: ExperimentResult) -> dict[str, Any]:
     """The JSON the issue asks for, plus every cell's interval under `cells`."""
     s, c = result.settings, result.cells
@@ -41,6 +46,9 @@ def summary(result: ExperimentResult) -> dict[str, Any]:
             f"adapters_{top}": _p(c[f"{v}/adapters_{top}"]),
             "n": int(c[f"{v}/base_policy"]["episodes"]),
         }
+        runs = c[f"{v}/finetune_{top}"].get("runs")
+        if runs:  # several training seeds pooled into the cell
+            entry[f"finetune_{top}_runs"] = runs
         if f"{v}/continual" in c:
             entry["continual"] = _p(c[f"{v}/continual"])
             entry["continual_on_base"] = _p(c[f"{v}/continual_on_base"])
@@ -97,7 +105,7 @@ def markdown(result: ExperimentResult, command: str) -> str:
         f"**{_ci(c['base_task'])}**. Children: {s['steps']} steps at lr {s['lr']:g}{_adapter_lr(s)}, batch "
         f"{s['batch_size']}",
         f"(half base log `{s['base_log']}`, half the parent's exploration grasps at random-action rate",
-        f"{s['exploration']:g}); seed {s['seed']}.",
+        f"{s['exploration']:g}); seed {s['seed']}.{_revision(s)}",
         "",
         "| variation | " + " | ".join(cols) + " |",
         "|---|" + "---|" * len(cols),
@@ -108,6 +116,17 @@ def markdown(result: ExperimentResult, command: str) -> str:
         if s["continual"]:
             row += [c[f"{v}/continual"], c[f"{v}/continual_on_base"]]
         lines.append(f"| {v} | " + " | ".join(_ci(cell) for cell in row) + " |")
+    seeds = int(s.get("seeds", 1))
+    if seeds > 1:
+        runs = {v: " / ".join(f"{x:.2f}" for x in c[f"{v}/finetune_{top}"]["runs"]) for v in s["variations"]}
+        each = "; ".join(f"{v} {rates}" for v, rates in runs.items())
+        first, last = s["seed"], s["seed"] + seeds - 1
+        lines += [
+            "",
+            f"'fine-tune {top}' pools {seeds} children trained on the same grasps with seeds {first}..{last} "
+            f"({seeds} x {n} episodes); each child: {each}. The continual chain starts from the seed-{first} "
+            "child.",
+        ]
     lines += ["", "## Checks", "", "| check | holds | figure |", "|---|---|---|"]
     lines += [f"| {what} | {'yes' if ok else '**no**'} | {fig} |" for what, ok, fig in checks(result)]
     if s["continual"]:

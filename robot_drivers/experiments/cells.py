@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from qtopt_finetune.stats import success_rate
+
 
 class CellCache:
     def __init__(self, folder: str | Path) -> None:
@@ -37,21 +39,50 @@ class CellCache:
         return found if found is not None else self.put(name, compute())
 
 
-def claim_for_base(folder: str | Path, base_id: str) -> None:
-    """Tie an experiment's work folder to the base policy its cells were measured with: the first run writes
-    `base.json`; a later run with another base is refused (its cells would silently mix two policies)."""
+def pooled(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One cell from evaluations of several children trained the same way but for their seed: the pooled
+    success rate and its Wilson interval over every episode, with each run's rate under `runs`."""
+    if not runs:
+        raise ValueError("pooled: no runs")
+    successes = sum(int(c["successes"]) for c in runs)
+    episodes = sum(int(c["episodes"]) for c in runs)
+    rate = success_rate(successes, episodes)
+    return {
+        "checkpoint": [c["checkpoint"] for c in runs],
+        "variation": runs[0]["variation"],
+        "success_rate": rate.rate,
+        "ci_low": rate.low,
+        "ci_high": rate.high,
+        "successes": successes,
+        "episodes": episodes,
+        "runs": [c["success_rate"] for c in runs],
+        "seconds": round(sum(float(c.get("seconds", 0.0)) for c in runs), 1),
+    }
+
+
+def claim_for_base(folder: str | Path, base_id: str, variations_revision: int = 1) -> None:
+    """Tie an experiment's work folder to the base policy and the variation definitions (their revision)
+    its cells were measured with: the first run writes `base.json`; a later run with another base or
+    another revision is refused (its cells would silently mix two policies or two worlds). A `base.json`
+    without a revision predates revisions: revision 1."""
     path = Path(folder) / "base.json"
     if path.is_file():
-        claimed = json.loads(path.read_text()).get("base_id")
+        claim = json.loads(path.read_text())
+        claimed, revision = claim.get("base_id"), int(claim.get("variations_revision", 1))
         if claimed != base_id:
             raise ValueError(
                 f"experiment work dir {folder} holds cells of base policy {claimed}, and this run's base is "
                 f"{base_id}: use another --work-dir, or remove that one to measure again"
             )
+        if revision != variations_revision:
+            raise ValueError(
+                f"experiment work dir {folder} holds cells measured under variations revision {revision}, "
+                f"and this code defines revision {variations_revision}: use another --work-dir"
+            )
         return
     Path(folder).mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"base_id": base_id}) + "\n")
+    tmp.write_text(json.dumps({"base_id": base_id, "variations_revision": variations_revision}) + "\n")
     tmp.replace(path)
 
 

@@ -35,6 +35,9 @@ def adaptation(
     continual: bool = typer.Option(True, help="also run the continual chain through the variations"),
     workers: int = typer.Option(2, min=1),
     seed: int = typer.Option(0),
+    seeds: int = typer.Option(
+        1, min=1, help="training seeds of each most-grasps fine-tune (seed, seed+1, ...); its cell pools them"
+    ),
     work_dir: Path = typer.Option(Path("runs/experiments/adaptation"), help="cells, logs and children"),
     out: Path = typer.Option(Path("results"), help="folder for adaptation.md / .json / .png"),
 ) -> None:
@@ -58,6 +61,7 @@ def adaptation(
             exploration=exploration,
             workers=workers,
             seed=seed,
+            seeds=seeds,
             continual=continual,
             work_dir=str(work_dir),
         )

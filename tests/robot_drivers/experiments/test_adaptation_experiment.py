@@ -14,6 +14,7 @@ from qtopt_finetune.pretrain import PretrainJob, pretrain
 from robot_drivers.experiments.adaptation_experiment import AdaptationExperiment, run_adaptation_experiment
 from robot_drivers.experiments.adaptation_report import checks, write_report
 from robot_drivers.runner import CollectJob, collect
+from robot_drivers.sim.variations import VARIATIONS_REVISION
 
 QUIET = LearnerConfig(checkpoint_every=0, progress=False, tensorboard=False)
 
@@ -36,6 +37,8 @@ def test_bad_settings_are_refused_by_name(base: tuple[Path, Path], tmp_path: Pat
         AdaptationExperiment(str(policy), str(tmp_path))
     with pytest.raises(ValueError, match="adapter_lr"):
         AdaptationExperiment(str(policy), str(log), adapter_lr=0.0)
+    with pytest.raises(ValueError, match="seeds"):
+        AdaptationExperiment(str(policy), str(log), seeds=0)
 
 
 def test_adapters_train_at_their_own_learning_rate(base: tuple[Path, Path]) -> None:
@@ -57,6 +60,20 @@ def test_a_work_dir_measured_with_another_base_is_refused(base: tuple[Path, Path
     assert sorted(p.name for p in work.iterdir()) == ["base.json"]  # refused before any cell was measured
 
 
+def test_a_work_dir_measured_under_other_variations_is_refused(
+    base: tuple[Path, Path], tmp_path: Path
+) -> None:
+    log, policy = base
+    work = tmp_path / "work"
+    work.mkdir()
+    base_id = str(read_manifest(policy)["id"])
+    (work / "base.json").write_text(json.dumps({"base_id": base_id}))  # written before revisions: 1
+    exp = AdaptationExperiment(str(policy), str(log), grasps=(1,), episodes=1, steps=1, work_dir=str(work))
+    with pytest.raises(ValueError, match=f"revision 1, and this code defines revision {VARIATIONS_REVISION}"):
+        run_adaptation_experiment(exp, log=lambda line: None, show_progress=False)
+    assert sorted(p.name for p in work.iterdir()) == ["base.json"]
+
+
 @pytest.mark.slow
 def test_tiny_experiment_writes_every_cell_and_resumes(base: tuple[Path, Path], tmp_path: Path) -> None:
     log, policy = base
@@ -69,6 +86,7 @@ def test_tiny_experiment_writes_every_cell_and_resumes(base: tuple[Path, Path], 
         steps=2,
         batch_size=8,
         workers=2,
+        seeds=2,
         work_dir=str(tmp_path / "work"),
     )
     lines: list[str] = []
@@ -77,8 +95,16 @@ def test_tiny_experiment_writes_every_cell_and_resumes(base: tuple[Path, Path], 
 
     data = json.loads(paths["json"].read_text())
     assert set(data["variations"]) == {"checkerboard", "offset_gripper"}
+    assert data["settings"]["variations_revision"] == VARIATIONS_REVISION
+    claim = json.loads((tmp_path / "work" / "base.json").read_text())
+    assert claim["variations_revision"] == VARIATIONS_REVISION
+    assert f"Variations revision {VARIATIONS_REVISION}" in paths["md"].read_text()
     for v, entry in data["variations"].items():
         assert set(entry["finetune"]) == {"1", "2"} and entry["n"] == 2
+        runs = [result.cells[f"{v}/finetune_2_seed{k}"] for k in (0, 1)]
+        assert entry["finetune_2_runs"] == [run["success_rate"] for run in runs]
+        pooled_cell = result.cells[f"{v}/finetune_2"]
+        assert pooled_cell["episodes"] == 4 and pooled_cell["successes"] == sum(r["successes"] for r in runs)
         for key in ("base_policy", "scratch_2", "adapters_2", "continual", "continual_on_base"):
             assert 0.0 <= entry[key] <= 1.0, (v, key)
     assert 0.0 <= data["base_task"] <= 1.0
@@ -86,6 +112,9 @@ def test_tiny_experiment_writes_every_cell_and_resumes(base: tuple[Path, Path], 
     children = tmp_path / "work" / "checkpoints"
     base_id = read_manifest(policy)["id"]
     assert read_manifest(children / "checkerboard__finetune_2")["parent_id"] == base_id
+    names = ("checkerboard__finetune_2", "checkerboard__finetune_2_seed1")
+    assert [read_manifest(children / name)["config"]["learner"]["seed"] for name in names] == [0, 1]
+    assert read_manifest(children / names[1])["parent_id"] == base_id
     assert read_manifest(children / "checkerboard__scratch_2")["parent_id"] is None
     assert "adapters" in read_manifest(children / "checkerboard__adapters_2")["config"]
     chain_parent = read_manifest(children / "chain1__offset_gripper")["parent_id"]

@@ -1,6 +1,9 @@
 from pathlib import Path
 
-from robot_drivers.experiments.cells import CellCache, add_wall_time, error_bars, wall_time_line
+import pytest
+
+from qtopt_finetune.stats import wilson_interval
+from robot_drivers.experiments.cells import CellCache, add_wall_time, error_bars, pooled, wall_time_line
 
 
 def test_cells_are_computed_once_and_read_back(tmp_path: Path) -> None:
@@ -27,3 +30,30 @@ def test_error_bars_are_never_negative() -> None:
     ]
     below, above = error_bars(cells)
     assert below == [0.0, 0.5 - 0.4] and above == [0.037, 0.6 - 0.5]
+
+
+def test_pooled_cell_counts_every_episode_of_every_seed() -> None:
+    runs = [
+        {
+            "checkpoint": "a",
+            "variation": "v",
+            "success_rate": 0.6,
+            "successes": 60,
+            "episodes": 100,
+            "seconds": 10,
+        },
+        {
+            "checkpoint": "b",
+            "variation": "v",
+            "success_rate": 0.8,
+            "successes": 80,
+            "episodes": 100,
+            "seconds": 12,
+        },
+    ]
+    cell = pooled(runs)
+    assert cell["successes"] == 140 and cell["episodes"] == 200 and cell["success_rate"] == pytest.approx(0.7)
+    assert (cell["ci_low"], cell["ci_high"]) == pytest.approx(wilson_interval(140, 200))
+    assert cell["runs"] == [0.6, 0.8] and cell["checkpoint"] == ["a", "b"] and cell["seconds"] == 22
+    with pytest.raises(ValueError, match="no runs"):
+        pooled([])
