@@ -6,6 +6,9 @@ each, the evaluation seeds every experiment uses).
     .venv/bin/python benchmarks/adaptation_steps.py \
         --variations transparent,offset_gripper --lr 3e-4 --steps 6000
     .venv/bin/python benchmarks/adaptation_steps.py --mode adapters --lr 1e-3 --steps 3000 ...
+    # a larger target share; or the base share split over several base logs (the base policy's whole data)
+    .venv/bin/python benchmarks/adaptation_steps.py --base-weight 0.25 ...
+    .venv/bin/python benchmarks/adaptation_steps.py --base-log runs/logs/wrist10k,runs/logs/wrist_online ...
 
 Needs `qtopt experiment adaptation` to have run first (its targets folder). ~9 min a variation on 2 cores.
 Prints one line per checkpoint and writes OUT/NAME.json. The measured figures are in the README ("The
@@ -20,6 +23,9 @@ import time
 from pathlib import Path
 
 from qtopt_finetune.adaptation import AdaptationConfig, finetune_child
+from qtopt_finetune.adaptation.finetune import child_learner_config
+from qtopt_finetune.adapters.config import AdapterConfig
+from qtopt_finetune.pretrain import PretrainJob, pretrain
 from robot_drivers.evaluation import evaluate
 
 
@@ -31,7 +37,8 @@ def main() -> None:
     ap.add_argument("--mode", choices=["full", "adapters"], default="full")
     ap.add_argument("--seed", type=int, default=0, help="the child's training seed (batches and init)")
     ap.add_argument("--base", default="checkpoints/base")
-    ap.add_argument("--base-log", default="runs/logs/wide10k")
+    ap.add_argument("--base-log", default="runs/logs/wide10k", help="one log, or several joined by ','")
+    ap.add_argument("--base-weight", type=float, default=0.5, help="the base logs' share of every batch")
     ap.add_argument("--experiment", default="runs/experiments/adaptation", help="its work dir")
     ap.add_argument("--episodes", type=int, default=100)
     ap.add_argument("--out", default="runs/benchmarks/adaptation_steps")
@@ -40,7 +47,10 @@ def main() -> None:
     for v in args.variations.split(","):
         mode = "" if args.mode == "full" else f"_{args.mode}"
         seed = "" if args.seed == 0 else f"_seed{args.seed}"
-        name = f"{v}{mode}_lr{args.lr:g}_s{args.steps}{seed}"
+        base_logs = args.base_log.split(",")
+        mix = "" if args.base_weight == 0.5 else f"_bw{args.base_weight:g}"
+        mix += "" if len(base_logs) == 1 else f"_{len(base_logs)}baselogs"
+        name = f"{v}{mode}_lr{args.lr:g}_s{args.steps}{seed}{mix}"
         target = Path(args.experiment) / "targets" / f"base_{v}_800" / "target_log"
         if not (target / "meta" / "info.json").is_file():
             need = "run `qtopt experiment adaptation` first"
@@ -49,10 +59,31 @@ def main() -> None:
         start = time.perf_counter()
         if not child.exists():
             config = AdaptationConfig(
-                steps=args.steps, lr=args.lr, eval_episodes=0, mode=args.mode, seed=args.seed
+                steps=args.steps,
+                lr=args.lr,
+                eval_episodes=0,
+                mode=args.mode,
+                seed=args.seed,
+                base_weight=args.base_weight,
             )
-            finetune_child(args.base, args.base_log, target, config, child, run_dir)
+            if len(base_logs) == 1:
+                finetune_child(args.base, base_logs[0], target, config, child, run_dir)
+            else:  # the recipe's mix, its base share split evenly over the base logs
+                share = args.base_weight / len(base_logs)
+                job = PretrainJob(
+                    [*base_logs, str(target)],
+                    args.steps,
+                    str(child),
+                    str(run_dir),
+                    [share] * len(base_logs) + [1.0 - args.base_weight],
+                    config.batch_size,
+                    args.seed,
+                    learner=child_learner_config(args.base, config),
+                    adapters=AdapterConfig() if args.mode == "adapters" else None,
+                )
+                pretrain(job, parent=args.base)
         out: dict = {"variation": v, "mode": args.mode, "lr": args.lr, "steps": args.steps, "seed": args.seed}
+        out |= {"base_logs": base_logs, "base_weight": args.base_weight}
         out["evals"] = {}
         for ck in sorted((run_dir / "checkpoints").glob("step_*")):
             step = int(ck.name.split("_")[1])
