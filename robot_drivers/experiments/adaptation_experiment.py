@@ -4,7 +4,9 @@ For each variation: the base policy on it; children fine-tuned from the base pol
 with 25 / 100 / 400 / 800 exploration grasps of the base policy; a network trained from scratch on the same
 800 grasps; lossless adapters on the frozen base trained with those 800; and a continual chain base -> V1 ->
 V2 -> ... in which each child adapts the previous one (its first node is the 800-grasp fine-tune of V1).
-Every evaluation uses the same unseen-object episodes (seeds from EVAL_SEED).
+Every evaluation uses the same unseen-object episodes (seeds from EVAL_SEED). With `seeds` > 1 the
+most-grasps fine-tune is trained that many times on the same grasps (training seeds seed, seed+1, ...) and
+its cell pools their evaluations: one training run's success moves by ~10 points from seed to seed.
 
 Each finished cell is a JSON file under `<work_dir>/cells/`, each child a checkpoint under
 `<work_dir>/checkpoints/`, so running the same command again after an interruption redoes nothing.
