@@ -23,9 +23,6 @@ import time
 from pathlib import Path
 
 from qtopt_finetune.adaptation import AdaptationConfig, finetune_child
-from qtopt_finetune.adaptation.finetune import child_learner_config
-from qtopt_finetune.adapters.config import AdapterConfig
-from qtopt_finetune.pretrain import PretrainJob, pretrain
 from robot_drivers.evaluation import evaluate
 
 
@@ -66,22 +63,7 @@ def main() -> None:
                 seed=args.seed,
                 base_weight=args.base_weight,
             )
-            if len(base_logs) == 1:
-                finetune_child(args.base, base_logs[0], target, config, child, run_dir)
-            else:  # the recipe's mix, its base share split evenly over the base logs
-                share = args.base_weight / len(base_logs)
-                job = PretrainJob(
-                    [*base_logs, str(target)],
-                    args.steps,
-                    str(child),
-                    str(run_dir),
-                    [share] * len(base_logs) + [1.0 - args.base_weight],
-                    config.batch_size,
-                    args.seed,
-                    learner=child_learner_config(args.base, config),
-                    adapters=AdapterConfig() if args.mode == "adapters" else None,
-                )
-                pretrain(job, parent=args.base)
+            finetune_child(args.base, base_logs, target, config, child, run_dir)
         out: dict = {"variation": v, "mode": args.mode, "lr": args.lr, "steps": args.steps, "seed": args.seed}
         out |= {"base_logs": base_logs, "base_weight": args.base_weight}
         out["evals"] = {}

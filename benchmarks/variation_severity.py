@@ -9,7 +9,8 @@ gripper offset), 100 test episodes by default, the experiments' evaluation seeds
 
 Revision 2's severities were chosen with it (README, "The simulated grasping world"). The severity is passed
 to the evaluation's worker processes through the environment: they import this file as their main module
-and apply it before building a world.
+and apply it before building a world (the mat's texture file is named by its colours, so each severity
+renders its own).
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from robot_drivers.sim import scene, variations
 from robot_drivers.sim.variations import VariationParams
@@ -52,21 +51,8 @@ def apply_severity(severity: dict[str, Any]) -> None:
         if severity.get("black_and_white"):
             scene.CHECKERBOARD_COLOURS = np.array([[250, 250, 250], [20, 20, 20]], dtype=np.uint8)
         else:
-            m = float(severity.get("muting", scene.CHECKERBOARD_MUTING))
-            mixed = (1 - m) * scene.CHECKERBOARD_SATURATED + m * 255 * scene.BIN_FLOOR_TONE
-            scene.CHECKERBOARD_COLOURS = np.round(mixed).astype(np.uint8)
-        tag = "_".join(f"{k}{v}" for k, v in sorted(severity.items()))
-        path = os.path.join(tempfile.gettempdir(), "qtopt_sim_urdf", f"checkerboard_severity_{tag}.png")
-
-        def texture() -> str:
-            if not os.path.exists(path):
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                tmp = f"{path}.{os.getpid()}.tmp.png"
-                Image.fromarray(scene.checkerboard_image()).save(tmp)
-                os.replace(tmp, path)
-            return path
-
-        scene._checkerboard_texture = texture
+            muting = float(severity.get("muting", scene.CHECKERBOARD_MUTING))
+            scene.CHECKERBOARD_COLOURS = scene.muted_checkerboard_colours(muting)
 
 
 if ENV in os.environ:  # an evaluation worker: the severity its parent measures

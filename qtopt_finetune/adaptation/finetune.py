@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def child_learner_config(parent: str | Path, config: AdaptationConfig) -> Learne
 
 def finetune_child(
     parent: str | Path,
-    base_log: str | Path | None,
+    base_log: str | Path | Sequence[str | Path] | None,
     target_log: str | Path,
     config: AdaptationConfig,
     out: str | Path,
@@ -45,10 +46,18 @@ def finetune_child(
     alone are trained and stored), trained `config.steps` steps with the parent's learner settings
     (`child_learner_config`; those of `settings_from` instead, when given: experiments that compare starts
     train every one with the same recipe) on batches that are `base_weight` base log and the rest target
-    log (all target log without a base log). A run interrupted part-way resumes from `run_dir`."""
-    mixed = base_log is not None and config.base_weight > 0
-    weights = [config.base_weight, 1.0 - config.base_weight] if mixed else [1.0]
-    logs = [str(base_log), str(target_log)] if mixed else [str(target_log)]
+    log (all target log without a base log; several base logs share `base_weight` evenly). A run interrupted
+    part-way resumes from `run_dir`."""
+    if base_log is None:
+        base_logs: list[str] = []
+    elif isinstance(base_log, str | Path):
+        base_logs = [str(base_log)]
+    else:
+        base_logs = [str(log) for log in base_log]
+    mixed = bool(base_logs) and config.base_weight > 0
+    share = config.base_weight / len(base_logs) if mixed else 0.0
+    weights = [share] * len(base_logs) + [1.0 - config.base_weight] if mixed else [1.0]
+    logs = [*base_logs, str(target_log)] if mixed else [str(target_log)]
     job = PretrainJob(
         logs,
         config.steps,

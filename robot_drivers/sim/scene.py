@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import tempfile
@@ -102,9 +103,14 @@ CHECKERBOARD_SATURATED = np.array(
     dtype=float,
 )
 CHECKERBOARD_MUTING = 0.7
-CHECKERBOARD_COLOURS = np.round(
-    (1 - CHECKERBOARD_MUTING) * CHECKERBOARD_SATURATED + CHECKERBOARD_MUTING * 255 * BIN_FLOOR_TONE
-).astype(np.uint8)
+
+
+def muted_checkerboard_colours(muting: float) -> np.ndarray:
+    """The six colours `muting` of the way from full saturation to the bin floor's tone, as uint8 RGB."""
+    return np.round((1 - muting) * CHECKERBOARD_SATURATED + muting * 255 * BIN_FLOOR_TONE).astype(np.uint8)
+
+
+CHECKERBOARD_COLOURS = muted_checkerboard_colours(CHECKERBOARD_MUTING)
 
 
 def checkerboard_image() -> np.ndarray:
@@ -116,9 +122,10 @@ def checkerboard_image() -> np.ndarray:
 
 def _checkerboard_texture() -> str:
     n = CHECKERBOARD_CELLS
-    path = os.path.join(
-        tempfile.gettempdir(), "qtopt_sim_urdf", f"checkerboard_{n}x{n}_muted{CHECKERBOARD_MUTING:g}.png"
-    )
+    colours = hashlib.sha256(CHECKERBOARD_COLOURS.tobytes()).hexdigest()[
+        :12
+    ]  # the file is named by its content
+    path = os.path.join(tempfile.gettempdir(), "qtopt_sim_urdf", f"checkerboard_{n}x{n}_{colours}.png")
     if not os.path.exists(path):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp.png"

@@ -64,3 +64,39 @@ def test_a_parent_without_learner_settings_gets_the_defaults(tmp_path: Path) -> 
     assert child_learner_config(parent, config) == replace(
         LearnerConfig(), lr=2e-5, seed=0, checkpoint_every=1
     )
+
+
+def test_several_base_logs_share_the_base_weight_evenly(tmp_path: Path) -> None:
+    for name in ("scripted", "online", "target"):
+        write_blob_log(tmp_path / name, 20)
+    quiet = LearnerConfig(checkpoint_every=0, progress=False, tensorboard=False)
+    parent = pretrain(
+        PretrainJob(
+            [str(tmp_path / "scripted")],
+            1,
+            str(tmp_path / "parent"),
+            str(tmp_path / "prun"),
+            batch_size=8,
+            learner=quiet,
+        )
+    )
+    config = AdaptationConfig(steps=1, batch_size=8, base_weight=0.5)
+    one = finetune_child(
+        parent, tmp_path / "scripted", tmp_path / "target", config, tmp_path / "one", tmp_path / "r1"
+    )
+    two = finetune_child(
+        parent,
+        [tmp_path / "scripted", str(tmp_path / "online")],
+        tmp_path / "target",
+        config,
+        tmp_path / "two",
+        tmp_path / "r2",
+    )
+
+    def mix(child: Path) -> list[tuple[str, float]]:
+        return [
+            (Path(log["path"]).name, log["weight"]) for log in read_manifest(child)["data_manifest"]["logs"]
+        ]
+
+    assert mix(one) == [("scripted", 0.5), ("target", 0.5)]
+    assert mix(two) == [("scripted", 0.25), ("online", 0.25), ("target", 0.5)]
