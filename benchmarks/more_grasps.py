@@ -3,7 +3,8 @@ r"""How success grows with exploration grasps beyond the experiment's 800: a CSV
 Reads the adaptation experiment's JSON (25 ... 800 grasps, the 800 pooled over its seeds) and any number
 of `qtopt adapt --json` reports made with more grasps (the same recipe otherwise), and writes OUT.csv (one
 row per measurement, with its 95% Wilson interval, base-task success and steps) and OUT.png (success against
-grasps per variation, the base task's success and the band within 10 points of it).
+grasps per variation, the base task's success and the band within 10 points of it). Reports of the same
+variation, budget and steps (children trained with other seeds on the same grasps) are pooled into one row.
 
     .venv/bin/qtopt adapt --parent checkpoints/base --variation checkerboard --grasps 4000 --steps 4000 \
         --lr 3e-4 --base-log runs/logs/wrist10k --eval-episodes 100 --out runs/more/checkerboard_4000 --json \
@@ -95,6 +96,34 @@ def report_row(report: dict[str, Any], source: str, settings: dict[str, Any]) ->
     }
 
 
+def pool_seeds(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reports of one variation, budget and step count (training seeds) become one row: their episodes pooled,
+    the Wilson interval over the pool, the base task's success averaged, the sources joined by '+'."""
+    groups: dict[tuple[str, int, int], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["variation"], row["grasps"], row["steps"]), []).append(row)
+    pooled = []
+    for (variation, grasps, steps), group in groups.items():
+        episodes = sum(r["episodes"] for r in group)
+        successes = sum(round(r["success"] * r["episodes"]) for r in group)
+        low, high = wilson_interval(successes, episodes)
+        pooled.append(
+            {
+                "variation": variation,
+                "grasps": grasps,
+                "steps": steps,
+                "seeds": sum(r["seeds"] for r in group),
+                "episodes": episodes,
+                "success": round(successes / episodes, 3),
+                "ci_low": round(low, 3),
+                "ci_high": round(high, 3),
+                "base_task": round(sum(r["base_task"] for r in group) / len(group), 3),
+                "source": "+".join(r["source"] for r in group),
+            }
+        )
+    return pooled
+
+
 def plot(rows: list[dict[str, Any]], experiment: dict[str, Any], out: Path) -> None:
     names = list(experiment["variations"])
     base_task = float(experiment["base_task"])
@@ -139,11 +168,13 @@ def main() -> None:
         "mode": "full",
     }
     rows = experiment_rows(experiment, args.experiment)
+    reported = []
     for path in args.reports:
         report = json.loads(Path(path).read_text())
         if report["variation"] not in experiment["variations"]:
             raise SystemExit(f"{path}: variation {report['variation']!r} is not in {args.experiment}")
-        rows.append(report_row(report, Path(path).name, settings))
+        reported.append(report_row(report, Path(path).name, settings))
+    rows += pool_seeds(reported)
     rows.sort(key=lambda r: (list(experiment["variations"]).index(r["variation"]), r["grasps"]))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
