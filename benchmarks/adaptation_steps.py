@@ -9,6 +9,8 @@ each, the evaluation seeds every experiment uses).
     # a larger target share; or the base share split over several base logs (the base policy's whole data)
     .venv/bin/python benchmarks/adaptation_steps.py --base-weight 0.25 ...
     .venv/bin/python benchmarks/adaptation_steps.py --base-log runs/logs/wrist10k,runs/logs/wrist_online ...
+    # more colour jitter than the parent's (brightness, contrast, per-channel gain; crops stay the parent's)
+    .venv/bin/python benchmarks/adaptation_steps.py --photometric 0.3,0.3,0.15 ...
 
 Needs `qtopt experiment adaptation` to have run first (its targets folder). ~9 min a variation on 2 cores.
 Prints one line per checkpoint and writes OUT/NAME.json. The measured figures are in the README ("The
@@ -23,7 +25,23 @@ import time
 from pathlib import Path
 
 from qtopt_finetune.adaptation import AdaptationConfig, finetune_child
+from qtopt_finetune.checkpoint import read_manifest
 from robot_drivers.evaluation import evaluate
+
+
+def photometric_settings(args: argparse.Namespace, folder: Path) -> Path:
+    """A folder whose manifest is the parent's with the child's colour jitter replaced (finetune_child reads
+    the learner settings of `settings_from`)."""
+    try:
+        brightness, contrast, gain = (float(x) for x in args.photometric.split(","))
+    except ValueError:
+        raise SystemExit(f"--photometric wants BRIGHTNESS,CONTRAST,GAIN, got {args.photometric!r}") from None
+    manifest = read_manifest(args.base)
+    augment = manifest["config"]["learner"]["augment"]
+    augment |= {"brightness": brightness, "contrast": contrast, "channel_gain": gain}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    return folder
 
 
 def main() -> None:
@@ -39,6 +57,9 @@ def main() -> None:
     ap.add_argument("--experiment", default="runs/experiments/adaptation", help="its work dir")
     ap.add_argument("--episodes", type=int, default=100)
     ap.add_argument("--out", default="runs/benchmarks/adaptation_steps")
+    ap.add_argument(
+        "--photometric", help="BRIGHTNESS,CONTRAST,GAIN: the child's colour jitter instead of the parent's"
+    )
     args = ap.parse_args()
     root = Path(args.out)
     for v in args.variations.split(","):
@@ -47,6 +68,7 @@ def main() -> None:
         base_logs = args.base_log.split(",")
         mix = "" if args.base_weight == 0.5 else f"_bw{args.base_weight:g}"
         mix += "" if len(base_logs) == 1 else f"_{len(base_logs)}baselogs"
+        mix += "" if args.photometric is None else "_aug" + args.photometric.replace(",", "-")
         name = f"{v}{mode}_lr{args.lr:g}_s{args.steps}{seed}{mix}"
         target = Path(args.experiment) / "targets" / f"base_{v}_800" / "target_log"
         if not (target / "meta" / "info.json").is_file():
@@ -63,9 +85,12 @@ def main() -> None:
                 seed=args.seed,
                 base_weight=args.base_weight,
             )
-            finetune_child(args.base, base_logs, target, config, child, run_dir)
+            settings = (
+                None if args.photometric is None else photometric_settings(args, root / "settings" / name)
+            )
+            finetune_child(args.base, base_logs, target, config, child, run_dir, settings_from=settings)
         out: dict = {"variation": v, "mode": args.mode, "lr": args.lr, "steps": args.steps, "seed": args.seed}
-        out |= {"base_logs": base_logs, "base_weight": args.base_weight}
+        out |= {"base_logs": base_logs, "base_weight": args.base_weight, "photometric": args.photometric}
         out["evals"] = {}
         for ck in sorted((run_dir / "checkpoints").glob("step_*")):
             step = int(ck.name.split("_")[1])
