@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
 
 import torch
 from torch import nn
@@ -29,6 +28,7 @@ from qtopt_finetune.policy import CEMPolicy
 from qtopt_finetune.stats import wilson_interval
 from robot_drivers.checkpoint_world import checkpoint_world
 from robot_drivers.evaluation import EVAL_SEED
+from robot_drivers.runner import run_episode
 from robot_drivers.sim.world import GraspWorld
 
 
@@ -68,13 +68,8 @@ def main() -> None:
     successes = 0
     with GraspWorld(checkpoint_world(paths[0], variation=args.variation, objects="test")) as world:
         for episode in tqdm(range(args.episodes), desc=f"ensemble of {len(paths)} on {args.variation}"):
-            seed = EVAL_SEED + episode
-            obs, _ = world.reset(seed=seed)
-            policy.reset(seed)
-            done, info = False, dict[str, Any]()
-            while not done:
-                obs, _, done, _, info = world.step(policy.act(obs))
-            successes += int(info["success"])
+            _, success, _ = run_episode(world, policy, EVAL_SEED + episode)
+            successes += int(success)
     low, high = wilson_interval(successes, args.episodes)
     report = {"variation": args.variation, "checkpoints": paths, "episodes": args.episodes}
     report |= {"success": successes / args.episodes, "ci95": [low, high]}

@@ -12,6 +12,16 @@ from qtopt_finetune.learner_config import LearnerConfig
 from qtopt_finetune.pretrain import PretrainJob, pretrain
 from tests.qtopt_finetune.test_pretrain import write_blob_log
 
+QUIET = LearnerConfig(checkpoint_every=0, progress=False, tensorboard=False)
+
+
+def tiny_parent(log: Path, out: Path, steps: int = 1, learner: LearnerConfig = QUIET) -> Path:
+    """A parent checkpoint at `out`, pretrained `steps` steps on `log` (its run folder beside it)."""
+    job = PretrainJob(
+        [str(log)], steps, str(out), str(out.with_name(out.name + "_run")), batch_size=8, learner=learner
+    )
+    return pretrain(job)
+
 
 def test_the_child_trains_with_the_parents_targets_and_its_own_lr(tmp_path: Path) -> None:
     write_blob_log(tmp_path / "log", 40)
@@ -23,16 +33,7 @@ def test_the_child_trains_with_the_parents_targets_and_its_own_lr(tmp_path: Path
         progress=False,
         tensorboard=False,
     )
-    parent = pretrain(
-        PretrainJob(
-            [str(tmp_path / "log")],
-            2,
-            str(tmp_path / "parent"),
-            str(tmp_path / "prun"),
-            batch_size=8,
-            learner=parent_learner,
-        )
-    )
+    parent = tiny_parent(tmp_path / "log", tmp_path / "parent", steps=2, learner=parent_learner)
     config = AdaptationConfig(steps=2, lr=5e-5, seed=7, batch_size=8)
     child = finetune_child(parent, None, tmp_path / "log", config, tmp_path / "child", tmp_path / "crun")
 
@@ -44,17 +45,7 @@ def test_the_child_trains_with_the_parents_targets_and_its_own_lr(tmp_path: Path
 
 def test_a_parent_without_learner_settings_gets_the_defaults(tmp_path: Path) -> None:
     write_blob_log(tmp_path / "log", 20)
-    quiet = LearnerConfig(checkpoint_every=0, progress=False, tensorboard=False)
-    parent = pretrain(
-        PretrainJob(
-            [str(tmp_path / "log")],
-            1,
-            str(tmp_path / "parent"),
-            str(tmp_path / "run"),
-            batch_size=8,
-            learner=quiet,
-        )
-    )
+    parent = tiny_parent(tmp_path / "log", tmp_path / "parent")
     manifest_path = parent / "manifest.json"
 
     manifest = json.loads(manifest_path.read_text())
@@ -69,17 +60,7 @@ def test_a_parent_without_learner_settings_gets_the_defaults(tmp_path: Path) -> 
 def test_several_base_logs_share_the_base_weight_evenly(tmp_path: Path) -> None:
     for name in ("scripted", "online", "target"):
         write_blob_log(tmp_path / name, 20)
-    quiet = LearnerConfig(checkpoint_every=0, progress=False, tensorboard=False)
-    parent = pretrain(
-        PretrainJob(
-            [str(tmp_path / "scripted")],
-            1,
-            str(tmp_path / "parent"),
-            str(tmp_path / "prun"),
-            batch_size=8,
-            learner=quiet,
-        )
-    )
+    parent = tiny_parent(tmp_path / "scripted", tmp_path / "parent")
     config = AdaptationConfig(steps=1, batch_size=8, base_weight=0.5)
     one = finetune_child(
         parent, tmp_path / "scripted", tmp_path / "target", config, tmp_path / "one", tmp_path / "r1"
