@@ -50,6 +50,8 @@ class AgentConfig:
     crop: tuple[int, ...] = (0, 0, 0, 0)  # x, y, w, h of the camera image; all 0 = centred square
     image_timeout_s: float = 1.0  # no usable image this long -> camera lost
     arm_timeout_s: float = 3.0  # no arm/gripper answer this long -> arm lost
+    # a reset (arm home, a new scene in the bin) takes longer than one move: no answer this long -> lost
+    reset_timeout_s: float = 30.0
     position_tolerance: float = 0.01
     drop_settle_s: float = 0.5
     closed_opening: float = 0.004
@@ -91,6 +93,7 @@ class AgentConfig:
             "lift_height",
             "image_timeout_s",
             "arm_timeout_s",
+            "reset_timeout_s",
             "position_tolerance",
             "drop_settle_s",
             "changed_fraction",

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from geometry_msgs.msg import PoseStamped
+from rclpy.callback_groups import ReentrantCallbackGroup
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Float32MultiArray, String
 from std_srvs.srv import SetBool, Trigger
@@ -66,10 +67,18 @@ class RosRobotLink:
         self.image_errors: list[str] = []
         self._done_at = time.monotonic()
         self.stopping = threading.Event()  # set on deactivate: every wait ends with LinkLostError at once
+        # One reentrant group for the link's subscriptions and clients: their callbacks only store the
+        # latest value under a lock, and in the node's default (mutually exclusive) group a pose or a
+        # service response could wait behind a run of image callbacks until a wait timed out.
+        group = ReentrantCallbackGroup()
         self._subs = [
-            node.create_subscription(Image, cfg.image_topic, self._on_image, 2),
-            node.create_subscription(PoseStamped, cfg.tool_pose_topic, self._on_pose, 10),
-            node.create_subscription(JointState, cfg.gripper_state_topic, self._on_gripper, 10),
+            node.create_subscription(Image, cfg.image_topic, self._on_image, 2, callback_group=group),
+            node.create_subscription(
+                PoseStamped, cfg.tool_pose_topic, self._on_pose, 10, callback_group=group
+            ),
+            node.create_subscription(
+                JointState, cfg.gripper_state_topic, self._on_gripper, 10, callback_group=group
+            ),
         ]
         self._target_pub = node.create_publisher(PoseStamped, cfg.target_pose_topic, 10)
         self._pubs = {
@@ -80,8 +89,12 @@ class RosRobotLink:
             ),
             topics.GRASP_EPISODE_TOPIC: node.create_publisher(String, topics.GRASP_EPISODE_TOPIC, 10),
         }
-        self._gripper_client = node.create_client(SetBool, cfg.gripper_service)
-        self._reset_client = node.create_client(Trigger, cfg.reset_service) if cfg.reset_service else None
+        self._gripper_client = node.create_client(SetBool, cfg.gripper_service, callback_group=group)
+        self._reset_client = (
+            node.create_client(Trigger, cfg.reset_service, callback_group=group)
+            if cfg.reset_service
+            else None
+        )
 
     # --- callbacks (executor thread) ------------------------------------------------------------
     def _store(self, latest: _Latest, value: Any) -> None:
@@ -185,15 +198,19 @@ class RosRobotLink:
             now = self.node.get_clock().now().to_msg()
             self._target_pub.publish(fill_pose_msg(PoseStamped(), self._pose.value, now))
 
-    def _call(self, client: Any, request: Any, part: str) -> Any:
+    def _call(self, client: Any, request: Any, part: str, timeout: float | None = None) -> Any:
         self._check_stopping()
-        timeout = self.cfg.arm_timeout_s
+        timeout = self.cfg.arm_timeout_s if timeout is None else timeout
         if not client.wait_for_service(timeout_sec=timeout):
             raise LinkLostError(part, f"service {client.srv_name} not available within {timeout} s")
-        done = threading.Event()
         future = client.call_async(request)
-        future.add_done_callback(lambda _: done.set())
-        if not done.wait(timeout):
+        # Poll the future rather than wait on a done callback: rclpy runs done callbacks as executor tasks,
+        # and under the agent's spin_once loop such a task sometimes ran seconds after the response came
+        # (episodes aborted with "did not answer" while the server had answered in 5 ms).
+        deadline = time.monotonic() + timeout
+        while not future.done() and time.monotonic() < deadline:
+            time.sleep(0.002)
+        if not future.done():
             client.remove_pending_request(future)
             raise LinkLostError(part, f"service {client.srv_name} did not answer within {timeout} s")
         response = future.result()
@@ -209,7 +226,9 @@ class RosRobotLink:
         if self._reset_client is None:
             return ""
         self._done_at = time.monotonic()
-        return str(self._call(self._reset_client, Trigger.Request(), "reset").message)
+        return str(
+            self._call(self._reset_client, Trigger.Request(), "reset", self.cfg.reset_timeout_s).message
+        )
 
     # --- what the agent publishes (and records) ---------------------------------------------------
     def _publish(self, topic: str, msg: Any) -> None:

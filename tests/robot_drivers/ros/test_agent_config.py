@@ -24,6 +24,8 @@ def test_bad_parameters_are_named(tmp_path: Path) -> None:
         AgentConfig(policy="descend", camera="")
     with pytest.raises(ValueError, match="torch_threads must be >= 0"):
         AgentConfig(policy="descend", torch_threads=-1)
+    with pytest.raises(ValueError, match="reset_timeout_s must be a positive number"):
+        AgentConfig(policy="descend", reset_timeout_s=0.0)
     config = tmp_path / "robot.yaml"
     config.write_text("policy: descend\nlift_height: 1\nworkspace_max: [1, 1, 1]\n")
     cfg = load_robot_config(config)

@@ -53,7 +53,9 @@ def test_agent_process_drives_sim_bridge_and_logs_labelled_episodes(tmp_path: Pa
     outcomes = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
     assert len(outcomes) == EPISODES and len(truths) == EPISODES
     # the agent's own success detection (gripper + image difference) agrees with the simulator's truth
-    assert [o["status"] for o in outcomes] == ["success" if t else "failure" for t in truths]
+    assert [o["status"] for o in outcomes] == ["success" if t else "failure" for t in truths], [
+        (o["status"], o["reason"]) for o in outcomes
+    ]
 
     reader = GraspLogReader(tmp_path / "log")
     episodes = reader.episodes().to_pylist()
