@@ -49,6 +49,9 @@ def scripted(
     objects: str = typer.Option("train", help="object split: train, test or all"),
     workers: int = typer.Option(2, min=1),
     seed: int = typer.Option(0, help="seed of episode 0; episode i uses seed + i"),
+    tool_aware: bool = typer.Option(
+        False, help="steer the real fingertips (knows a gripper variation's geometry): the physical ceiling"
+    ),
 ) -> None:
     """Success of the scripted grasper (privileged poses), with its 95% Wilson interval."""
     from qtopt_finetune.stats import success_rate
@@ -64,14 +67,15 @@ def scripted(
             workers=workers,
             seed=seed,
             objects=objects,
-            scripted=ScriptedOptions(noise),
+            scripted=ScriptedOptions(noise, tool_aware=tool_aware),
         )
         job.world_config()
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     summary = collect(job)
+    aware = ", tool-aware" if tool_aware else ""
     typer.echo(
-        f"scripted (noise {noise:g}) on {variation}, {objects} objects: "
+        f"scripted (noise {noise:g}{aware}) on {variation}, {objects} objects: "
         f"success {success_rate(summary.successes, summary.episodes)}"
     )
 

@@ -24,6 +24,10 @@ random sideways move (1-6 cm, any direction, the height and the fingers' turn ke
 place. The log then holds moves from nearly the same low state that end well or badly depending on where
 they go, one step before a close: the contrast a close-in-place Q-network needs to value its moves, which
 the scripted grasper otherwise never shows (its moves all head for its grasp point).
+
+With `tool_aware`, the grasper steers the real fingertips, not the nominal tool point the robot's state
+describes: under a gripper variation (longer fingers, a gripper off the wrist axis) it knows the geometry,
+so its success there measures what the new gripper allows at all, the ceiling a learned policy can reach.
 """
 
 from __future__ import annotations
@@ -98,6 +102,7 @@ class ScriptedOptions:
     correction: float = 0.0
     reach: float = 0.0
     wander: float = 0.0
+    tool_aware: bool = False
 
     def __post_init__(self) -> None:
         check_noise(self.noise, self.noise_max, self.correction, self.reach, self.wander)
@@ -109,7 +114,7 @@ class ScriptedOptions:
         for name in ("correction", "reach", "wander"):
             value = getattr(self, name)
             text += f", {name}={value:g}" if value else ""
-        return text
+        return text + (", tool-aware" if self.tool_aware else "")
 
 
 class ScriptedGraspPolicy:
@@ -118,7 +123,7 @@ class ScriptedGraspPolicy:
         cls, world: GraspWorld, options: ScriptedOptions, seed: int | None = None
     ) -> ScriptedGraspPolicy:
         o = options
-        return cls(world, o.noise, seed, o.noise_max, o.correction, o.reach, o.wander)
+        return cls(world, o.noise, seed, o.noise_max, o.correction, o.reach, o.wander, o.tool_aware)
 
     def __init__(
         self,
@@ -129,8 +134,10 @@ class ScriptedGraspPolicy:
         correction: float = 0.0,
         reach: float = 0.0,
         wander: float = 0.0,
+        tool_aware: bool = False,
     ) -> None:
         check_noise(noise, noise_max, correction, reach, wander)
+        self.tool_aware = tool_aware
         self.correction = correction
         self.reach = reach
         self.wander = wander
@@ -155,9 +162,16 @@ class ScriptedGraspPolicy:
         if self.noise_max > self.noise_min:
             self.noise = float(self._rng.uniform(self.noise_min, self.noise_max))
 
+    def _tool(self) -> tuple[np.ndarray, float]:
+        """The point it steers (the commanded tool point; tool-aware: the real fingertips) and the yaw."""
+        tool, yaw = self.world.tool_pose
+        if self.tool_aware:
+            tool = tool + self.world.arm.fingertip_offset()
+        return tool, yaw
+
     def _choose_target(self, scale: float = 1.0) -> tuple[np.ndarray, float]:
         """The nearest object's grasp point and yaw, with the episode's noise times `scale`."""
-        tool, _ = self.world.tool_pose
+        tool, _ = self._tool()
         objects = self.world.object_states()
         nearest = min(objects, key=lambda o: float(np.linalg.norm(o.position[:2] - tool[:2])))
         point, yaw = plan_grasp(nearest)
@@ -177,7 +191,7 @@ class ScriptedGraspPolicy:
         if self._close_now:
             return _close_in_place()
         goal, goal_yaw = self._target
-        tool, yaw = self.world.tool_pose
+        tool, yaw = self._tool()
         cfg = self.world.config
         aim = goal[:2] if self._reach_offset is None else goal[:2] + self._reach_offset
         error_xy = float(np.linalg.norm(aim - tool[:2]))
@@ -214,7 +228,7 @@ class ScriptedGraspPolicy:
 
     def _reach(self, goal: np.ndarray, yaw_error: float) -> np.ndarray:
         """From the hover point beside the grasp point: move there and down, close and end, in one action."""
-        tool, _ = self.world.tool_pose
+        tool, _ = self._tool()
         cfg = self.world.config
         a = np.zeros(ACTION_DIM, dtype=np.float32)
         a[:3] = (goal - tool) / cfg.max_translation

@@ -181,6 +181,17 @@ class Arm:
         states = p.getJointStates(self.body, list(ARM_JOINTS), physicsClientId=self.client)
         return max(abs(s[1]) for s in states) < 0.05
 
+    def fingertip_offset(self) -> np.ndarray:
+        """Where the fingertips really are, from the nominal tool point (metres, world frame): the centre of
+        the two fingers' bounding box in x and y, their lowest point in z. About zero for the nominal gripper;
+        a gripper variation moves it (longer fingers: down; an offset gripper: sideways, turning with yaw).
+        Privileged: a real controller does not know it (scripted policies and tests use it)."""
+        boxes = [p.getAABB(self.body, f, physicsClientId=self.client) for f in (LEFT_FINGER, RIGHT_FINGER)]
+        lo = np.minimum(*(np.asarray(b[0]) for b in boxes))
+        hi = np.maximum(*(np.asarray(b[1]) for b in boxes))
+        centre = np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, lo[2]])
+        return centre - self.tcp_position()
+
     def fingers_touch(self, body: int) -> bool:
         return any(
             p.getContactPoints(self.body, body, linkIndexA=finger, physicsClientId=self.client)

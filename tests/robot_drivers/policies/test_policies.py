@@ -8,7 +8,7 @@ from robot_drivers.policies import RandomPolicy, ScriptedGraspPolicy
 from robot_drivers.policies.epsilon_random import EpsilonRandomPolicy
 from robot_drivers.policies.factory import policy_id
 from robot_drivers.policies.scripted import ScriptedOptions, plan_grasp
-from robot_drivers.sim import GraspWorld
+from robot_drivers.sim import GraspWorld, WorldConfig
 
 OBS = Observation(np.zeros((64, 64, 3), np.uint8), False, 0.25)
 
@@ -222,3 +222,56 @@ def test_a_bad_wander_share_is_refused_naming_it() -> None:
     with GraspWorld() as w, pytest.raises(ValueError, match="wander"):
         ScriptedGraspPolicy(w, noise=1.0, wander=2.0)
     assert policy_id("scripted", scripted=ScriptedOptions(1.0, wander=0.5)) == "scripted(noise=1, wander=0.5)"
+
+
+def _fingertips_at_close(world: GraspWorld, policy: ScriptedGraspPolicy, seed: int) -> tuple[float, float]:
+    """Where the fingertips are when the grasper closes: (xy distance to its planned grasp point, height above
+    the planned grasp height)."""
+    obs, _ = world.reset(seed=seed)
+    policy.reset(seed=seed)
+    for _ in range(world.config.max_steps):
+        action = policy.act(obs)
+        if action[4] > 0.5:
+            break
+        obs, _, done, _, _ = world.step(action)
+        if done:
+            break
+    assert policy._target is not None
+    goal = policy._target[0]
+    tips = world.tool_pose[0] + world.arm.fingertip_offset()
+    return float(np.linalg.norm(tips[:2] - goal[:2])), float(tips[2] - goal[2])
+
+
+def test_fingertip_offset_follows_the_mounted_gripper() -> None:
+    for variation, expected_xy, expected_z in (
+        ("base", 0.0, 0.0),
+        ("extended_gripper", 0.0, -0.024),
+        ("offset_gripper", 0.05, 0.0),
+    ):
+        with GraspWorld(WorldConfig(variation=variation)) as w:
+            w.reset(seed=0)
+            offset = w.arm.fingertip_offset()
+        assert abs(float(np.linalg.norm(offset[:2])) - expected_xy) < 0.005, (variation, offset)
+        assert abs(float(offset[2]) - expected_z) < 0.004, (variation, offset)
+
+
+def test_a_tool_aware_grasper_closes_its_real_fingertips_on_the_grasp_point() -> None:
+    """Under the offset gripper the plain grasper closes its nominal tool point on the grasp point, so the
+    fingertips close 5 cm away; the tool-aware one puts the fingertips there. With longer fingers the plain
+    one's fingertips end lower than planned (pressed into the floor), the tool-aware one's at the planned
+    height."""
+    with GraspWorld(WorldConfig(variation="offset_gripper")) as w:
+        plain = [_fingertips_at_close(w, ScriptedGraspPolicy(w, noise=0.0, seed=0), s)[0] for s in range(4)]
+        aware = [
+            _fingertips_at_close(w, ScriptedGraspPolicy(w, noise=0.0, seed=0, tool_aware=True), s)[0]
+            for s in range(4)
+        ]
+    assert min(plain) > 0.035 and max(aware) < 0.015, (plain, aware)
+    with GraspWorld(WorldConfig(variation="extended_gripper")) as w:
+        plain = [_fingertips_at_close(w, ScriptedGraspPolicy(w, noise=0.0, seed=0), s)[1] for s in range(4)]
+        aware = [
+            _fingertips_at_close(w, ScriptedGraspPolicy(w, noise=0.0, seed=0, tool_aware=True), s)[1]
+            for s in range(4)
+        ]
+    assert max(abs(a) for a in aware) < 0.013 and min(plain) < -0.01, (plain, aware)
+    assert ScriptedOptions(0.0, tool_aware=True).describe() == "noise=0, tool-aware"
