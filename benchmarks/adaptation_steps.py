@@ -11,6 +11,8 @@ each, the evaluation seeds every experiment uses).
     .venv/bin/python benchmarks/adaptation_steps.py --base-log runs/logs/wrist10k,runs/logs/wrist_online ...
     # more colour jitter than the parent's (brightness, contrast, per-channel gain; crops stay the parent's)
     .venv/bin/python benchmarks/adaptation_steps.py --photometric 0.3,0.3,0.15 ...
+    # any other learner setting of the child (LearnerConfig fields; nested ones with a dot), repeatable
+    .venv/bin/python benchmarks/adaptation_steps.py --set shortcut_weight=1.0 --set augment.crop_padding=8 ...
 
 Needs `qtopt experiment adaptation` to have run first (its targets folder). ~9 min a variation on 2 cores.
 Prints one line per checkpoint and writes OUT/NAME.json. The measured figures are in the README ("The
@@ -26,19 +28,46 @@ from pathlib import Path
 
 from qtopt_finetune.adaptation import AdaptationConfig, finetune_child
 from qtopt_finetune.checkpoint import read_manifest
+from qtopt_finetune.learner_config import LearnerConfig
 from robot_drivers.evaluation import evaluate
 
 
-def photometric_settings(args: argparse.Namespace, folder: Path) -> Path:
-    """A folder whose manifest is the parent's with the child's colour jitter replaced (finetune_child reads
-    the learner settings of `settings_from`)."""
-    try:
-        brightness, contrast, gain = (float(x) for x in args.photometric.split(","))
-    except ValueError:
-        raise SystemExit(f"--photometric wants BRIGHTNESS,CONTRAST,GAIN, got {args.photometric!r}") from None
-    manifest = read_manifest(args.base)
-    augment = manifest["config"]["learner"]["augment"]
-    augment |= {"brightness": brightness, "contrast": contrast, "channel_gain": gain}
+def learner_overrides(args: argparse.Namespace) -> dict[str, float]:
+    """The child's learner settings to change ({"augment.brightness": 0.3, ...}): --photometric and --set."""
+    overrides: dict[str, float] = {}
+    if args.photometric is not None:
+        try:
+            brightness, contrast, gain = (float(x) for x in args.photometric.split(","))
+        except ValueError:
+            raise SystemExit(
+                f"--photometric wants BRIGHTNESS,CONTRAST,GAIN, got {args.photometric!r}"
+            ) from None
+        overrides |= {"augment.brightness": brightness, "augment.contrast": contrast}
+        overrides["augment.channel_gain"] = gain
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        try:
+            overrides[key] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise SystemExit(f"--set wants KEY=NUMBER (a LearnerConfig field), got {item!r}")
+    return overrides
+
+
+def override_settings(base: str, overrides: dict[str, float], folder: Path) -> Path:
+    """A folder whose manifest is the parent's with the child's learner settings changed (finetune_child
+    reads the learner settings of `settings_from`); a key the parent's settings lack is refused by name."""
+    manifest = read_manifest(base)
+    for key, value in overrides.items():
+        *path, last = key.split(".")
+        section = manifest["config"]["learner"]
+        for part in path:
+            section = section.get(part) if isinstance(section, dict) else None
+        if not isinstance(section, dict) or last not in section:
+            raise SystemExit(f"--set {key}: the parent's learner settings have no such field")
+        section[last] = type(section[last])(value) if section[last] is not None else value
+    LearnerConfig.from_dict(manifest["config"]["learner"])  # validates the new values
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return folder
@@ -60,7 +89,9 @@ def main() -> None:
     ap.add_argument(
         "--photometric", help="BRIGHTNESS,CONTRAST,GAIN: the child's colour jitter instead of the parent's"
     )
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a child learner setting")
     args = ap.parse_args()
+    overrides = learner_overrides(args)
     root = Path(args.out)
     for v in args.variations.split(","):
         mode = "" if args.mode == "full" else f"_{args.mode}"
@@ -69,6 +100,7 @@ def main() -> None:
         mix = "" if args.base_weight == 0.5 else f"_bw{args.base_weight:g}"
         mix += "" if len(base_logs) == 1 else f"_{len(base_logs)}baselogs"
         mix += "" if args.photometric is None else "_aug" + args.photometric.replace(",", "-")
+        mix += "".join(f"_{item.replace('=', '')}" for item in args.set)
         name = f"{v}{mode}_lr{args.lr:g}_s{args.steps}{seed}{mix}"
         target = Path(args.experiment) / "targets" / f"base_{v}_800" / "target_log"
         if not (target / "meta" / "info.json").is_file():
@@ -86,11 +118,12 @@ def main() -> None:
                 base_weight=args.base_weight,
             )
             settings = (
-                None if args.photometric is None else photometric_settings(args, root / "settings" / name)
+                override_settings(args.base, overrides, root / "settings" / name) if overrides else None
             )
             finetune_child(args.base, base_logs, target, config, child, run_dir, settings_from=settings)
         out: dict = {"variation": v, "mode": args.mode, "lr": args.lr, "steps": args.steps, "seed": args.seed}
         out |= {"base_logs": base_logs, "base_weight": args.base_weight, "photometric": args.photometric}
+        out["learner_overrides"] = overrides
         out["evals"] = {}
         for ck in sorted((run_dir / "checkpoints").glob("step_*")):
             step = int(ck.name.split("_")[1])
