@@ -2,8 +2,9 @@
 
 Runs the policy on the evaluation episodes (test objects, seeds from 1,000,000, as `qtopt eval`) in one
 process and, at each episode's end, reads the simulator's privileged object poses: the distance (xy) from
-the gripper to the nearest object's centre, whether the episode closed or ran out of actions, and at which
-action it ended. Prints one JSON line.
+the gripper to the nearest object's centre (from the nominal tool point the robot believes in, and from the
+real fingertips, which a gripper variation moves), the gripper's yaw, whether the episode closed or ran out
+of actions, and at which action it ended; success by yaw in four bins of 45 degrees. Prints one JSON line.
 
     .venv/bin/python benchmarks/where_it_fails.py --checkpoint checkpoints/base --episodes 100
 """
@@ -22,6 +23,20 @@ from qtopt_finetune.policy import CEMPolicy
 from robot_drivers.checkpoint_world import checkpoint_world
 from robot_drivers.evaluation import EVAL_SEED
 from robot_drivers.sim.world import GraspWorld
+
+
+def median(ends: list[dict[str, float]], key: str) -> float | None:
+    return float(np.median([e[key] for e in ends])) if ends else None
+
+
+def success_by_yaw(ends: list[dict[str, float]]) -> dict[str, list[float]]:
+    """{"-90..-45": [successes, episodes], ...}: the yaw (degrees) the episodes ended at, in four bins."""
+    bins = [int(np.clip((np.degrees(e["yaw"]) + 90) // 45, 0, 3)) for e in ends]
+    out: dict[str, list[float]] = {}
+    for k, low in enumerate((-90, -45, 0, 45)):
+        inside = [e for e, b in zip(ends, bins, strict=True) if b == k]
+        out[f"{low}..{low + 45}"] = [sum(e["success"] for e in inside), len(inside)]
+    return out
 
 
 def main() -> None:
@@ -43,14 +58,17 @@ def main() -> None:
             while not done:
                 obs, _, done, _, info = world.step(policy.act(obs))
                 action_index += 1
-            tool, _ = world.tool_pose
-            nearest = min(float(np.linalg.norm(o.position[:2] - tool[:2])) for o in world.object_states())
+            tool, yaw = world.tool_pose
+            tips = tool + world.arm.fingertip_offset()
+            centres = [o.position[:2] for o in world.object_states()]
             ends.append(
                 {
                     "success": float(info["success"]),
                     "actions": action_index,
                     "ran_out": float(info["forced_terminate"]),
-                    "nearest_object_m": nearest,
+                    "nearest_object_m": min(float(np.linalg.norm(c - tool[:2])) for c in centres),
+                    "fingertips_nearest_object_m": min(float(np.linalg.norm(c - tips[:2])) for c in centres),
+                    "yaw": float(yaw),
                 }
             )
     ok = [e for e in ends if e["success"]]
@@ -65,6 +83,9 @@ def main() -> None:
         "failure_median_distance_m": float(np.median([e["nearest_object_m"] for e in bad])) if bad else None,
         "success_median_distance_m": float(np.median([e["nearest_object_m"] for e in ok])) if ok else None,
         "failure_actions_histogram": np.bincount([int(e["actions"]) for e in bad], minlength=11).tolist(),
+        "failure_median_fingertip_distance_m": median(bad, "fingertips_nearest_object_m"),
+        "success_median_fingertip_distance_m": median(ok, "fingertips_nearest_object_m"),
+        "success_by_yaw": success_by_yaw(ends),
     }
     print(json.dumps(report))
 
