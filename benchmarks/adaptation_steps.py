@@ -27,50 +27,25 @@ import time
 from pathlib import Path
 
 from qtopt_finetune.adaptation import AdaptationConfig, finetune_child
-from qtopt_finetune.checkpoint import read_manifest
-from qtopt_finetune.learner_config import LearnerConfig
+from qtopt_finetune.learner_config import parse_learner_overrides
 from robot_drivers.evaluation import evaluate
 
 
-def learner_overrides(args: argparse.Namespace) -> dict[str, float]:
-    """The child's learner settings to change ({"augment.brightness": 0.3, ...}): --photometric and --set."""
-    overrides: dict[str, float] = {}
+def learner_overrides(args: argparse.Namespace) -> tuple[tuple[str, float], ...]:
+    """The child's learner settings to change (("augment.brightness", 0.3), ...): --photometric and --set."""
+    overrides: list[tuple[str, float]] = []
     if args.photometric is not None:
         try:
             brightness, contrast, gain = (float(x) for x in args.photometric.split(","))
         except ValueError:
-            raise SystemExit(
-                f"--photometric wants BRIGHTNESS,CONTRAST,GAIN, got {args.photometric!r}"
-            ) from None
-        overrides |= {"augment.brightness": brightness, "augment.contrast": contrast}
-        overrides["augment.channel_gain"] = gain
-    for item in args.set:
-        key, sep, value = item.partition("=")
-        try:
-            overrides[key] = float(value)
-        except ValueError:
-            sep = ""
-        if not sep:
-            raise SystemExit(f"--set wants KEY=NUMBER (a LearnerConfig field), got {item!r}")
-    return overrides
-
-
-def override_settings(base: str, overrides: dict[str, float], folder: Path) -> Path:
-    """A folder whose manifest is the parent's with the child's learner settings changed (finetune_child
-    reads the learner settings of `settings_from`); a key the parent's settings lack is refused by name."""
-    manifest = read_manifest(base)
-    for key, value in overrides.items():
-        *path, last = key.split(".")
-        section = manifest["config"]["learner"]
-        for part in path:
-            section = section.get(part) if isinstance(section, dict) else None
-        if not isinstance(section, dict) or last not in section:
-            raise SystemExit(f"--set {key}: the parent's learner settings have no such field")
-        section[last] = type(section[last])(value) if section[last] is not None else value
-    LearnerConfig.from_dict(manifest["config"]["learner"])  # validates the new values
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    return folder
+            want = "--photometric wants BRIGHTNESS,CONTRAST,GAIN"
+            raise SystemExit(f"{want}, got {args.photometric!r}") from None
+        overrides += [("augment.brightness", brightness), ("augment.contrast", contrast)]
+        overrides.append(("augment.channel_gain", gain))
+    try:
+        return (*overrides, *parse_learner_overrides(args.set))
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def main() -> None:
@@ -116,14 +91,12 @@ def main() -> None:
                 mode=args.mode,
                 seed=args.seed,
                 base_weight=args.base_weight,
+                learner_overrides=overrides,
             )
-            settings = (
-                override_settings(args.base, overrides, root / "settings" / name) if overrides else None
-            )
-            finetune_child(args.base, base_logs, target, config, child, run_dir, settings_from=settings)
+            finetune_child(args.base, base_logs, target, config, child, run_dir)
         out: dict = {"variation": v, "mode": args.mode, "lr": args.lr, "steps": args.steps, "seed": args.seed}
         out |= {"base_logs": base_logs, "base_weight": args.base_weight, "photometric": args.photometric}
-        out["learner_overrides"] = overrides
+        out["learner_overrides"] = dict(overrides)
         out["evals"] = {}
         for ck in sorted((run_dir / "checkpoints").glob("step_*")):
             step = int(ck.name.split("_")[1])

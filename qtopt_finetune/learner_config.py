@@ -76,3 +76,44 @@ class LearnerConfig:
         if isinstance(values.get("augment"), dict):
             values["augment"] = AugmentConfig(**values["augment"])
         return LearnerConfig(**values)
+
+
+def with_overrides(config: LearnerConfig, overrides: dict[str, float]) -> LearnerConfig:
+    """`config` with some settings changed, by name; nested ones with a dot ("augment.crop_padding",
+    "bellman.cem.iterations"). Each value takes the type of the setting it replaces (an int stays an int);
+    an unknown name, or a value the setting refuses, raises ValueError naming it."""
+    data = config.to_dict()
+    for key, value in overrides.items():
+        *path, last = key.split(".")
+        section: Any = data
+        for part in path:
+            section = section.get(part) if isinstance(section, dict) else None
+        if not isinstance(section, dict) or last not in section or isinstance(section[last], dict):
+            raise ValueError(f"learner setting {key!r}: LearnerConfig has no such setting")
+        old = section[last]
+        if isinstance(old, bool) or not isinstance(old, int | float | None):
+            raise ValueError(
+                f"learner setting {key!r}: only numeric settings can be overridden, it is {old!r}"
+            )
+        if isinstance(old, int) and float(value) != int(value):
+            raise ValueError(f"learner setting {key!r} is a whole number, got {value}")
+        section[last] = int(value) if isinstance(old, int) else float(value)
+    try:
+        return LearnerConfig.from_dict(data)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"learner settings {overrides}: {exc}") from exc
+
+
+def parse_learner_overrides(items: list[str]) -> tuple[tuple[str, float], ...]:
+    """Command-line overrides ("KEY=NUMBER", ...) -> ((KEY, NUMBER), ...); ValueError naming a bad item."""
+    out = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not key.strip():
+            raise ValueError(f"--set wants KEY=NUMBER (a learner setting), got {item!r}")
+        out.append((key.strip(), number))
+    return tuple(out)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from qtopt_finetune.learner_config import LearnerConfig, with_overrides
+
 AdaptationMode = Literal["full", "adapters"]
 
 
@@ -13,7 +15,9 @@ class AdaptationConfig:
     """grasps: exploration grasps the parent makes on the target variation; steps and lr: the child's
     fine-tuning (a small learning rate: the child starts from a working policy); base_weight: the base log's
     share of every batch (the rest is the target log); exploration: the parent's random-action rate while
-    it collects; mode: "full" fine-tunes every weight, "adapters" trains small adapters on a frozen parent.
+    it collects; mode: "full" fine-tunes every weight, "adapters" trains small adapters on a frozen parent;
+    learner_overrides: (name, value) pairs that change the child's learner settings from its parent's (e.g.
+    ("augment.crop_padding", 8)); lr and seed are this config's own and cannot be overridden there.
     """
 
     grasps: int = 800
@@ -25,8 +29,20 @@ class AdaptationConfig:
     mode: AdaptationMode = "full"
     seed: int = 0
     eval_episodes: int = 100
+    learner_overrides: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
+        # JSON (a manifest's config) brings the pairs back as lists; keep them hashable
+        object.__setattr__(self, "learner_overrides", tuple((str(k), v) for k, v in self.learner_overrides))
+        names = [name for name, _ in self.learner_overrides]
+        own = sorted({"lr", "seed", "device", "checkpoint_every"} & set(names))
+        if own:
+            raise ValueError(
+                f"AdaptationConfig: {own} are set by the adaptation itself, not learner_overrides"
+            )
+        if len(set(names)) != len(names):
+            raise ValueError(f"AdaptationConfig: learner_overrides names a setting twice: {names}")
+        with_overrides(LearnerConfig(), dict(self.learner_overrides))  # raises naming a bad one
         checks = {
             "grasps": self.grasps >= 1,
             "steps": self.steps >= 1,

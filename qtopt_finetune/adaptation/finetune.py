@@ -10,26 +10,28 @@ from qtopt_finetune.adaptation.config import AdaptationConfig
 from qtopt_finetune.adapters.config import AdapterConfig
 from qtopt_finetune.checkpoint import read_manifest
 from qtopt_finetune.learner import StepCallback
-from qtopt_finetune.learner_config import LearnerConfig
+from qtopt_finetune.learner_config import LearnerConfig, with_overrides
 from qtopt_finetune.pretrain import PretrainJob, pretrain
 
 
 def child_learner_config(parent: str | Path, config: AdaptationConfig) -> LearnerConfig:
     """The parent's own learner settings (Bellman targets, step penalty, augmentation, optimizer, target
-    networks), with the adaptation's learning rate and seed; defaults for a parent that records none.
+    networks), with the adaptation's learning rate, seed and learner_overrides; defaults for a parent that
+    records none.
 
     A child trained with other targets than its parent's learns a different Q-function from the first step:
     the shipped base was trained with a per-step penalty of -0.05, and a child fine-tuned without it (the
     defaults until 2026-12-04) lost most of its success on the very variation it adapted to."""
     recorded = read_manifest(parent).get("config", {}).get("learner")
     inherited = LearnerConfig.from_dict(recorded) if isinstance(recorded, dict) else LearnerConfig()
-    return replace(
+    child = replace(
         inherited,
         lr=config.lr,
         seed=config.seed,
         checkpoint_every=max(config.steps // 4, 1),
         device=LearnerConfig.device,  # where the child trains is this machine's business, not the parent's
     )
+    return with_overrides(child, dict(config.learner_overrides))
 
 
 def finetune_child(

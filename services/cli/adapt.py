@@ -22,6 +22,11 @@ def adapt_command(
     work_dir: Path = typer.Option(None, help="target log and training run (default runs/adapt/OUT)"),
     workers: int = typer.Option(2, min=1),
     seed: int = typer.Option(0),
+    learner_set: list[str] = typer.Option(
+        [],
+        "--set",
+        help="KEY=NUMBER: a child learner setting other than its parent's, e.g. augment.crop_padding=8",
+    ),
     json_out: bool = typer.Option(False, "--json", help="print the report as JSON"),
 ) -> None:
     """Parent explores the variation -> child fine-tuned on a base/target mix -> both tasks evaluated.
@@ -30,9 +35,11 @@ def adapt_command(
     """
     from qtopt_finetune.adaptation import AdaptationConfig
     from qtopt_finetune.checkpoint import CheckpointError
+    from qtopt_finetune.learner_config import parse_learner_overrides
     from robot_drivers.adaptation import AdaptationJob, adapt
 
     try:
+        overrides = parse_learner_overrides(learner_set)
         config = AdaptationConfig(
             grasps=grasps,
             steps=steps,
@@ -42,6 +49,7 @@ def adapt_command(
             mode=mode,  # type: ignore[arg-type]  # checked by AdaptationConfig
             seed=seed,
             eval_episodes=eval_episodes,
+            learner_overrides=overrides,
         )
         work = str(work_dir) if work_dir else None
         job = AdaptationJob(str(parent), variation, str(out), str(base_log), work, config, workers)

@@ -4,6 +4,8 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from qtopt_finetune.adaptation import AdaptationConfig, finetune_child
 from qtopt_finetune.adaptation.finetune import child_learner_config
 from qtopt_finetune.bellman import BellmanConfig
@@ -41,6 +43,24 @@ def test_the_child_trains_with_the_parents_targets_and_its_own_lr(tmp_path: Path
     assert recorded.bellman == parent_learner.bellman  # step penalty and discount as the parent's
     assert recorded.tau == 0.01
     assert (recorded.lr, recorded.seed) == (5e-5, 7)  # the adaptation's own
+
+
+def test_learner_overrides_change_only_the_named_settings_of_the_child(tmp_path: Path) -> None:
+    write_blob_log(tmp_path / "log", 20)
+    parent_learner = replace(QUIET, bellman=BellmanConfig(step_penalty=-0.05))
+    parent = tiny_parent(tmp_path / "log", tmp_path / "parent", learner=parent_learner)
+    config = AdaptationConfig(steps=1, batch_size=8, learner_overrides=(("augment.crop_padding", 8),))
+    child = finetune_child(parent, None, tmp_path / "log", config, tmp_path / "child", tmp_path / "crun")
+    recorded = LearnerConfig.from_dict(read_manifest(child)["config"]["learner"])
+    assert recorded.augment.crop_padding == 8
+    assert recorded.augment.brightness == parent_learner.augment.brightness
+    assert recorded.bellman == parent_learner.bellman
+    # a config read back from JSON (a manifest) is the same config
+    assert AdaptationConfig(**json.loads(json.dumps(config.to_dict()))) == config
+    with pytest.raises(ValueError, match="set by the adaptation itself"):
+        AdaptationConfig(learner_overrides=(("lr", 1e-3),))
+    with pytest.raises(ValueError, match="no such setting"):
+        AdaptationConfig(learner_overrides=(("augment.padding", 8),))
 
 
 def test_a_parent_without_learner_settings_gets_the_defaults(tmp_path: Path) -> None:
