@@ -51,8 +51,12 @@ class AdaptationExperiment:
     seeds: int = 1  # training seeds of each most-grasps fine-tune; its cell pools their evaluations
     continual: bool = True
     work_dir: str = "runs/experiments/adaptation"
+    # the children's learner settings other than the base policy's (AdaptationConfig.learner_overrides)
+    learner_overrides: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "learner_overrides", tuple((str(k), v) for k, v in self.learner_overrides))
+        self.config(1)  # raises naming a bad learner override
         for variation in self.variations:
             parse_variation(variation)
         if not self.grasps or min(self.grasps) < 1:
@@ -79,7 +83,15 @@ class AdaptationExperiment:
             mode=mode,  # type: ignore[arg-type]  # "full" or "adapters"
             seed=self.seed + seed_offset,
             eval_episodes=0,
+            learner_overrides=self.learner_overrides,
         )
+
+    @property
+    def recipe(self) -> dict[str, Any]:
+        """What every child of this experiment is trained with: a work dir's cells must share it."""
+        keys = ("base_log", "steps", "lr", "adapter_lr", "batch_size", "exploration")
+        overrides = [list(o) for o in self.learner_overrides]
+        return {k: getattr(self, k) for k in keys} | {"learner_overrides": overrides}
 
 
 @dataclass
@@ -184,7 +196,7 @@ def run_adaptation_experiment(
 ) -> ExperimentResult:
     start = time.perf_counter()
     base_id = str(read_manifest(exp.base)["id"])
-    claim_for_base(exp.work_dir, base_id, VARIATIONS_REVISION)
+    claim_for_base(exp.work_dir, base_id, VARIATIONS_REVISION, exp.recipe)
     r = _Runner(exp, log, show_progress)
     settings = asdict(exp) | {"base_id": base_id, "variations_revision": VARIATIONS_REVISION}
     result = ExperimentResult(settings=settings)

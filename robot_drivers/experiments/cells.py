@@ -60,15 +60,19 @@ def pooled(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def claim_for_base(folder: str | Path, base_id: str, variations_revision: int = 1) -> None:
-    """Tie an experiment's work folder to the base policy and the variation definitions (their revision)
-    its cells were measured with: the first run writes `base.json`; a later run with another base or
-    another revision is refused (its cells would silently mix two policies or two worlds). A `base.json`
-    without a revision predates revisions: revision 1."""
+def claim_for_base(
+    folder: str | Path, base_id: str, variations_revision: int = 1, recipe: dict[str, Any] | None = None
+) -> None:
+    """Tie an experiment's work folder to the base policy, the variation definitions (their revision) and the
+    training recipe (`recipe`: learning rates, steps, learner overrides...) its cells were measured with: the
+    first run writes `base.json`; a later run with another base, revision or recipe is refused (its cells
+    would silently mix two policies, two worlds or two recipes). A `base.json` without a revision predates
+    revisions: revision 1; one without a recipe predates recipes and takes this run's."""
     path = Path(folder) / "base.json"
+    claim: dict[str, Any] = {"base_id": base_id, "variations_revision": variations_revision}
     if path.is_file():
-        claim = json.loads(path.read_text())
-        claimed, revision = claim.get("base_id"), int(claim.get("variations_revision", 1))
+        old = json.loads(path.read_text())
+        claimed, revision = old.get("base_id"), int(old.get("variations_revision", 1))
         if claimed != base_id:
             raise ValueError(
                 f"experiment work dir {folder} holds cells of base policy {claimed}, and this run's base is "
@@ -79,10 +83,21 @@ def claim_for_base(folder: str | Path, base_id: str, variations_revision: int = 
                 f"experiment work dir {folder} holds cells measured under variations revision {revision}, "
                 f"and this code defines revision {variations_revision}: use another --work-dir"
             )
-        return
+        if recipe is None or old.get("recipe") == recipe:
+            return
+        if "recipe" in old:
+            was = old["recipe"]
+            differ = sorted(k for k in set(was) | set(recipe) if was.get(k) != recipe.get(k))
+            changes = ", ".join(f"{k} {was.get(k)!r} -> {recipe.get(k)!r}" for k in differ)
+            raise ValueError(
+                f"experiment work dir {folder} holds cells trained with another recipe ({changes}): "
+                "use another --work-dir"
+            )
     Path(folder).mkdir(parents=True, exist_ok=True)
+    if recipe is not None:
+        claim["recipe"] = recipe
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"base_id": base_id, "variations_revision": variations_revision}) + "\n")
+    tmp.write_text(json.dumps(claim) + "\n")
     tmp.replace(path)
 
 

@@ -40,8 +40,12 @@ def adaptation(
     ),
     work_dir: Path = typer.Option(Path("runs/experiments/adaptation"), help="cells, logs and children"),
     out: Path = typer.Option(Path("results"), help="folder for adaptation.md / .json / .png"),
+    learner_set: list[str] = typer.Option(
+        [], "--set", help="KEY=NUMBER: a learner setting of every child other than the base policy's"
+    ),
 ) -> None:
     """Base policy vs fine-tuned (25-800 grasps) vs from scratch vs adapters vs continual, per variation."""
+    from qtopt_finetune.learner_config import parse_learner_overrides
     from robot_drivers.experiments.adaptation_experiment import (
         AdaptationExperiment,
         run_adaptation_experiment,
@@ -64,6 +68,7 @@ def adaptation(
             seeds=seeds,
             continual=continual,
             work_dir=str(work_dir),
+            learner_overrides=parse_learner_overrides(learner_set),
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc

@@ -13,6 +13,7 @@ from qtopt_finetune.learner_config import LearnerConfig
 from qtopt_finetune.pretrain import PretrainJob, pretrain
 from robot_drivers.experiments.adaptation_experiment import AdaptationExperiment, run_adaptation_experiment
 from robot_drivers.experiments.adaptation_report import checks, write_report
+from robot_drivers.experiments.cells import claim_for_base
 from robot_drivers.runner import CollectJob, collect
 from robot_drivers.sim.variations import VARIATIONS_REVISION
 
@@ -72,6 +73,44 @@ def test_a_work_dir_measured_under_other_variations_is_refused(
     with pytest.raises(ValueError, match=f"revision 1, and this code defines revision {VARIATIONS_REVISION}"):
         run_adaptation_experiment(exp, log=lambda line: None, show_progress=False)
     assert sorted(p.name for p in work.iterdir()) == ["base.json"]
+
+
+def test_a_work_dir_trained_with_another_recipe_is_refused(base: tuple[Path, Path], tmp_path: Path) -> None:
+    log, policy = base
+    work = str(tmp_path / "work")
+    exp = AdaptationExperiment(str(policy), str(log), grasps=(1,), steps=1, lr=3e-4, work_dir=work)
+    claim_for_base(work, str(read_manifest(policy)["id"]), VARIATIONS_REVISION, exp.recipe)
+    other = AdaptationExperiment(
+        str(policy),
+        str(log),
+        grasps=(1,),
+        episodes=1,
+        steps=1,
+        lr=1e-4,
+        work_dir=work,
+        learner_overrides=(("augment.crop_padding", 8),),
+    )
+    assert other.config(800).learner_overrides == (("augment.crop_padding", 8),)
+    with pytest.raises(ValueError, match="another recipe") as refused:
+        run_adaptation_experiment(other, log=lambda line: None, show_progress=False)
+    assert "learner_overrides [] -> [['augment.crop_padding', 8]]" in str(refused.value)
+    assert "lr 0.0003 -> 0.0001" in str(refused.value)
+    assert sorted(p.name for p in Path(work).iterdir()) == ["base.json"]  # refused before any cell
+    with pytest.raises(ValueError, match="no such setting"):
+        AdaptationExperiment(str(policy), str(log), learner_overrides=(("augment.cropping", 8),))
+
+
+def test_a_work_dir_claimed_before_recipes_takes_this_runs(base: tuple[Path, Path], tmp_path: Path) -> None:
+    log, policy = base
+    work = tmp_path / "work"
+    work.mkdir()
+    base_id = str(read_manifest(policy)["id"])
+    claim = {"base_id": base_id, "variations_revision": VARIATIONS_REVISION}
+    (work / "base.json").write_text(json.dumps(claim))
+    exp = AdaptationExperiment(str(policy), str(log), grasps=(1,), steps=1, work_dir=str(work))
+    claim_for_base(work, base_id, VARIATIONS_REVISION, exp.recipe)
+    assert json.loads((work / "base.json").read_text())["recipe"] == exp.recipe
+    claim_for_base(work, base_id, VARIATIONS_REVISION, exp.recipe)  # the same recipe again: accepted
 
 
 @pytest.mark.slow
