@@ -168,7 +168,8 @@ def collect_command(
     image_size: int = typer.Option(64, min=1, max=472),
     image_format: str = typer.Option("jpeg", help="jpeg or png"),
     camera: str = typer.Option(
-        "wrist", help="sim camera: wrist (looking down, the shipped base's) or fixed (across the bin)"
+        "wrist",
+        help="sim camera: wrist (looking down, the shipped base's), hand (wrist, turning with it) or fixed",
     ),
     robot: str = typer.Option("sim-0", help="robot name recorded with each episode"),
     auto_descend: bool = typer.Option(

@@ -9,7 +9,7 @@ from robot_drivers.sim.objects import ObjectSplit, object_indices
 from robot_drivers.sim.variations import VariationParams, parse_variation
 
 MAX_IMAGE_SIZE = 472
-CAMERAS = ("fixed", "wrist")  # see WorldConfig.camera
+CAMERAS = ("fixed", "wrist", "hand")  # see WorldConfig.camera
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,8 @@ class WorldConfig:
     success_height: float = 0.1  # an object above this height (m above the floor) after the lift is held
     lift_height: float = 0.2  # how far the grasp check lifts the gripper (m)
     # "fixed": across the bin, looking at the robot (scene.CAMERA_EYE); "wrist": on the wrist, looking down
-    # between the fingers (scene.WristCamera)
+    # between the fingers, keeping the world's orientation (scene.WristCamera); "hand": the same camera
+    # turning with the wrist's yaw, as one bolted to the flange does (the fingers stay put in its image)
     camera: str = "fixed"
 
     def __post_init__(self) -> None:

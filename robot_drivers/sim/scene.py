@@ -245,8 +245,9 @@ class Camera:
         lighting: Lighting,
         size: int | None = None,
         tool: Sequence[float] | np.ndarray | None = None,
+        yaw: float = 0.0,
     ) -> np.ndarray:
-        """An RGB image; `tool` (where the controller believes the fingertips are) is ignored here."""
+        """An RGB image; `tool` (where the controller believes the fingertips are) and `yaw` are ignored."""
         return _render(client, self.view, self.projection, lighting, size or self.size)
 
 
@@ -261,10 +262,13 @@ WRIST_CAMERA_FOV = 110.0
 
 
 class WristCamera:
-    """A camera that moves with the wrist (see WRIST_CAMERA_ABOVE_TCP); `capture` needs the tool point."""
+    """A camera that moves with the wrist (see WRIST_CAMERA_ABOVE_TCP); `capture` needs the tool point. With
+    `turns`, it also turns with the wrist's yaw (camera "hand"): its image's up is the flange's x axis, so the
+    fingers, and a gripper mounted off the axis, stay at one place in the image whatever the yaw."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, turns: bool = False) -> None:
         self.size = size
+        self.turns = turns
         self.projection = p.computeProjectionMatrixFOV(WRIST_CAMERA_FOV, 1.0, 0.005, 3.0)
 
     def capture(
@@ -273,19 +277,24 @@ class WristCamera:
         lighting: Lighting,
         size: int | None = None,
         tool: Sequence[float] | np.ndarray | None = None,
+        yaw: float = 0.0,
     ) -> np.ndarray:
         if tool is None:
             raise ValueError("the wrist camera needs the tool point to render from")
+        return _render(client, self.view(tool, yaw), self.projection, lighting, size or self.size)
+
+    def view(self, tool: Sequence[float] | np.ndarray, yaw: float = 0.0) -> list[float]:
+        """The view matrix (pybullet's column-major 16) from the tool point and, when it turns, the yaw."""
         eye = [float(tool[0]), float(tool[1]), float(tool[2]) + WRIST_CAMERA_ABOVE_TCP]
-        view = p.computeViewMatrix(eye, [eye[0], eye[1], eye[2] - 1.0], [-1.0, 0.0, 0.0])
-        return _render(client, view, self.projection, lighting, size or self.size)
+        up = [-math.cos(yaw), -math.sin(yaw), 0.0] if self.turns else [-1.0, 0.0, 0.0]
+        return list(p.computeViewMatrix(eye, [eye[0], eye[1], eye[2] - 1.0], up))
 
 
 def make_camera(kind: str, size: int) -> Camera | WristCamera:
     if kind == "fixed":
         return Camera(size)
-    if kind == "wrist":
-        return WristCamera(size)
+    if kind in ("wrist", "hand"):
+        return WristCamera(size, turns=kind == "hand")
     raise ValueError(f"unknown camera {kind!r}; known: {', '.join(CAMERAS)}")
 
 

@@ -181,7 +181,7 @@ class GraspWorld:
         p.removeState(snapshot.physics, physicsClientId=self.client)
 
     def render(self, size: int | None = None) -> np.ndarray:
-        return self.camera.capture(self.client, self._lighting, size, self.arm.tcp_position())
+        return self.camera.capture(self.client, self._lighting, size, self.arm.tcp_position(), self._yaw)
 
     def close(self) -> None:
         if self.client >= 0:

@@ -82,3 +82,33 @@ def test_scripted_episodes_run_and_see_the_bin_up_close(wrist_world: GraspWorld)
 def test_the_wrist_camera_needs_the_tool_point(wrist_world: GraspWorld) -> None:
     with pytest.raises(ValueError, match="tool point"):
         WristCamera(64).capture(wrist_world.client, BASE_LIGHTING)
+
+
+def _fingertips_in_image(world: GraspWorld, yaw: float) -> np.ndarray:
+    """Where the real fingertips project in the camera's image (normalised device coordinates x, y), with the
+    gripper turned to `yaw` at 8 cm above the floor."""
+    world.reset(seed=3)
+    tool = np.array([BIN_CENTER[0], BIN_CENTER[1], BIN_FLOOR_Z + 0.08])
+    world.arm.move_to(tool, yaw, 400)
+    tcp = world.arm.tcp_position()
+    tips = tcp + world.arm.fingertip_offset()
+    assert isinstance(world.camera, WristCamera)
+    view = np.array(world.camera.view(tcp, yaw)).reshape(4, 4).T
+    projection = np.array(world.camera.projection).reshape(4, 4).T
+    clip = projection @ view @ np.array([*tips, 1.0])
+    return clip[:2] / clip[3]
+
+
+def test_the_hand_camera_turns_with_the_wrist_so_the_fingers_stay_put_in_its_image() -> None:
+    """An offset gripper's fingertips (5 cm off the wrist axis) turn with the yaw: the world-aligned wrist
+    camera sees them move around its image, the hand camera (bolted to the flange) sees them in one place."""
+    yaws = (-1.2, 0.0, 1.2)
+    with GraspWorld(WorldConfig(camera="hand", variation="offset_gripper")) as w:
+        hand = [_fingertips_in_image(w, yaw) for yaw in yaws]
+    with GraspWorld(WorldConfig(camera="wrist", variation="offset_gripper")) as w:
+        wrist = [_fingertips_in_image(w, yaw) for yaw in yaws]
+    assert max(float(np.abs(h - hand[1]).max()) for h in hand) < 0.03, hand
+    assert float(np.linalg.norm(hand[1])) > 0.3  # off the image's centre, as the gripper is off the axis
+    assert min(float(np.linalg.norm(w - wrist[1])) for w in (wrist[0], wrist[2])) > 0.3, wrist
+    with pytest.raises(ValueError, match="hand"):
+        WorldConfig(camera="elbow")
