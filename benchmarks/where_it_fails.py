@@ -26,6 +26,7 @@ from robot_drivers.sim.world import GraspWorld
 
 
 def median(ends: list[dict[str, float]], key: str) -> float | None:
+    """The median of `key` over `ends`; None for no episodes."""
     return float(np.median([e[key] for e in ends])) if ends else None
 
 
@@ -80,8 +81,8 @@ def main() -> None:
         "failures": len(bad),
         "failures_ran_out_of_actions": int(sum(e["ran_out"] for e in bad)),
         "failures_ended_within_2_actions": sum(e["actions"] <= 2 for e in bad),
-        "failure_median_distance_m": float(np.median([e["nearest_object_m"] for e in bad])) if bad else None,
-        "success_median_distance_m": float(np.median([e["nearest_object_m"] for e in ok])) if ok else None,
+        "failure_median_distance_m": median(bad, "nearest_object_m"),
+        "success_median_distance_m": median(ok, "nearest_object_m"),
         "failure_actions_histogram": np.bincount([int(e["actions"]) for e in bad], minlength=11).tolist(),
         "failure_median_fingertip_distance_m": median(bad, "fingertips_nearest_object_m"),
         "success_median_fingertip_distance_m": median(ok, "fingertips_nearest_object_m"),
