@@ -44,15 +44,17 @@ bench-deps: install
 # on-policy rounds (2,000 grasps with the current policy at 20% random actions, 3,000 steps on 50/50 scripted /
 # on-policy). 18,000 grasps and 24,000 steps in all (0.825 on unseen objects); about 1.5 hours on 2 cores.
 # Writes under runs/base-policy/ and never touches checkpoints/base.
-RECIPE := runs/base-policy
+# `make base-policy RECIPE=runs/dr APPEARANCE=randomized`: the same recipe on randomized looks.
+RECIPE ?= runs/base-policy
+APPEARANCE ?= fixed
 base-policy: install
 	$(BIN)/qtopt collect --out $(RECIPE)/logs/base --episodes 10000 --workers 2 --noise 0 --noise-max 2.5 \
-		--exploration 0.1 --seed 0 --camera wrist --json
+		--exploration 0.1 --seed 0 --camera wrist --appearance $(APPEARANCE) --json
 	$(BIN)/qtopt pretrain --log $(RECIPE)/logs/base --steps 12000 --lr 3e-4 --seed 0 --step-penalty -0.05 \
 		--close-in-place --out $(RECIPE)/round0 --run-dir $(RECIPE)/run-round0 --eval-every 2000 --eval-episodes 200
 	cur=$(RECIPE)/round0; for r in 1 2 3 4; do \
 		$(BIN)/qtopt collect --policy $$cur --out $(RECIPE)/logs/online --episodes 2000 --workers 2 --exploration 0.2 \
-			--seed $$((300000 + r * 10000)) --json && \
+			--appearance $(APPEARANCE) --seed $$((300000 + r * 10000)) --json && \
 		$(BIN)/qtopt pretrain --init $$cur --log $(RECIPE)/logs/base --log $(RECIPE)/logs/online --weight 0.5 --weight 0.5 \
 			--step-penalty -0.05 --steps 3000 --lr 3e-4 --seed $$r --checkpoint-every 0 --out $(RECIPE)/round$$r \
 			--run-dir $(RECIPE)/run-round$$r && \

@@ -171,6 +171,11 @@ def collect_command(
         "wrist",
         help="sim camera: wrist (looking down, the shipped base's), hand (wrist, turning with it) or fixed",
     ),
+    appearance: str = typer.Option(
+        "fixed",
+        help="sim look: fixed (as deployed) or randomized (a new light and bin tint per episode, for diverse "
+        "pretraining data; never a variation's look)",
+    ),
     robot: str = typer.Option("sim-0", help="robot name recorded with each episode"),
     auto_descend: bool = typer.Option(
         False,
@@ -211,6 +216,7 @@ def collect_command(
             scripted=ScriptedOptions(noise, noise_max, correction, reach, wander),
             branches=BranchConfig(branches, branch_height),
             camera=camera,
+            appearance=appearance,
         )
         job.world_config()
     except ValueError as exc:

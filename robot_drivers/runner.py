@@ -56,6 +56,7 @@ class CollectJob:
     # branch grasps (robot_drivers/branches.py): tried from each low state, each logged as its own episode
     branches: BranchConfig = field(default_factory=BranchConfig)
     camera: str = "fixed"  # WorldConfig.camera
+    appearance: str = "fixed"  # WorldConfig.appearance: "randomized" for diverse pretraining data
 
     def world_config(self) -> WorldConfig:
         """The world to run in. A checkpoint policy always sees what it learned from: its network's camera
@@ -66,6 +67,7 @@ class CollectJob:
             objects=self.objects,  # type: ignore[arg-type]
             image_size=self.image_size,
             camera=self.camera,
+            appearance=self.appearance,
         )
         if Path(self.policy).is_dir() and self.policy not in NAMED_POLICIES:
             return checkpoint_world(self.policy, config)

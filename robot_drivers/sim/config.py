@@ -10,6 +10,7 @@ from robot_drivers.sim.variations import VariationParams, parse_variation
 
 MAX_IMAGE_SIZE = 472
 CAMERAS = ("fixed", "wrist", "hand")  # see WorldConfig.camera
+APPEARANCES = ("fixed", "randomized")  # see WorldConfig.appearance
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,9 @@ class WorldConfig:
     # between the fingers, keeping the world's orientation (scene.WristCamera); "hand": the same camera
     # turning with the wrist's yaw, as one bolted to the flange does (the fingers stay put in its image)
     camera: str = "fixed"
+    # "fixed": one look, as deployed; "randomized": a new light and bin tint at every episode, for diverse
+    # pretraining data (robot_drivers/sim/appearance.py); never a variation's look
+    appearance: str = "fixed"
 
     def __post_init__(self) -> None:
         _check_int("image_size", self.image_size, 1, MAX_IMAGE_SIZE)
@@ -36,6 +40,10 @@ class WorldConfig:
         _check_int("max_steps", self.max_steps, 1, 100)
         object_indices(self.objects)  # raises for an unknown split
         parse_variation(self.variation)  # raises for an unknown variation
+        if self.appearance not in APPEARANCES:
+            raise ValueError(
+                f"WorldConfig.appearance must be one of {', '.join(APPEARANCES)}, got {self.appearance!r}"
+            )
         if self.camera not in CAMERAS:
             raise ValueError(f"WorldConfig.camera must be one of {', '.join(CAMERAS)}, got {self.camera!r}")
         if not math.isfinite(self.step_penalty) or self.step_penalty > 0:

@@ -146,6 +146,15 @@ class Scene:
         self.object_ids: list[int] = []
         if params.checkerboard:
             self._add_checkerboard()
+        self._bin_tint = (1.0, 1.0, 1.0)
+
+    def tint_bin(self, gains: tuple[float, float, float]) -> None:
+        """Scale the tray's and the floor's colour (their textures keep their pattern) by RGB `gains`."""
+        if gains == self._bin_tint:
+            return
+        for body in (self.floor, self.tray):
+            p.changeVisualShape(body, -1, rgbaColor=[*gains, 1.0], physicsClientId=self.client)
+        self._bin_tint = gains
 
     def _add_checkerboard(self) -> None:
         # A visual-only mat (no collision shape): the physics stays exactly as in `base`.

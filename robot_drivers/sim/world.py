@@ -18,6 +18,7 @@ import numpy as np
 import pybullet as p
 
 from qtopt_finetune.spaces import GraspAction, Observation
+from robot_drivers.sim.appearance import FIXED_LOOK, random_look
 from robot_drivers.sim.arm import Arm
 from robot_drivers.sim.config import WorldConfig
 from robot_drivers.sim.objects import object_indices, object_vertices
@@ -109,7 +110,9 @@ class GraspWorld:
         self._yaw = float(rng.uniform(-math.pi / 2, math.pi / 2))
         self.arm.reset_pose(start, self._yaw)
         self._target = start
-        self._lighting = harsh_lighting(rng) if self.config.variation_params.harsh_lighting else BASE_LIGHTING
+        look = random_look(seed) if self.config.appearance == "randomized" else FIXED_LOOK
+        self.scene.tint_bin(look.bin_tint)
+        self._lighting = harsh_lighting(rng) if self.config.variation_params.harsh_lighting else look.lighting
         self._steps = 0
         self._done = False
         return self._observe(), {"object_ids": list(self.scene.object_ids), "seed": seed}
