@@ -80,7 +80,8 @@ class LearnerConfig:
 
 def with_overrides(config: LearnerConfig, overrides: dict[str, float]) -> LearnerConfig:
     """`config` with some settings changed, by name; nested ones with a dot ("augment.crop_padding",
-    "bellman.cem.iterations"). Each value takes the type of the setting it replaces (an int stays an int);
+    "bellman.cem.iterations"). Each value takes the type of the setting it replaces (an int stays an int, an
+    on/off setting takes 1 or 0);
     an unknown name, or a value the setting refuses, raises ValueError naming it."""
     data = config.to_dict()
     for key, value in overrides.items():
@@ -91,9 +92,14 @@ def with_overrides(config: LearnerConfig, overrides: dict[str, float]) -> Learne
         if not isinstance(section, dict) or last not in section or isinstance(section[last], dict):
             raise ValueError(f"learner setting {key!r}: LearnerConfig has no such setting")
         old = section[last]
-        if isinstance(old, bool) or not isinstance(old, int | float | None):
+        if isinstance(old, bool):
+            if value not in (0, 1):
+                raise ValueError(f"learner setting {key!r} is on (1) or off (0), got {value}")
+            section[last] = bool(value)
+            continue
+        if not isinstance(old, int | float | None):
             raise ValueError(
-                f"learner setting {key!r}: only numeric settings can be overridden, it is {old!r}"
+                f"learner setting {key!r}: only numeric and on/off settings can be overridden, it is {old!r}"
             )
         if isinstance(old, int) and float(value) != int(value):
             raise ValueError(f"learner setting {key!r} is a whole number, got {value}")

@@ -14,6 +14,13 @@ def test_overrides_change_nested_settings_and_keep_their_types() -> None:
     assert with_overrides(base, {}) == base
 
 
+def test_on_off_settings_take_one_or_zero() -> None:
+    on = with_overrides(LearnerConfig(), {"bellman.mc_lower_bound": 1.0, "augment.enabled": 0.0})
+    assert on.bellman.mc_lower_bound is True and on.augment.enabled is False
+    with pytest.raises(ValueError, match=r"'bellman.mc_lower_bound' is on \(1\) or off \(0\), got 0.5"):
+        with_overrides(LearnerConfig(), {"bellman.mc_lower_bound": 0.5})
+
+
 def test_bad_overrides_are_refused_naming_them() -> None:
     with pytest.raises(ValueError, match=r"'augment.nope'.*no such setting"):
         with_overrides(LearnerConfig(), {"augment.nope": 1.0})
