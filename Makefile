@@ -42,7 +42,7 @@ bench-deps: install
 # seen from the wrist camera, whose noise varies per episode (clean grasps, near and far misses), 12,000
 # offline steps from scratch with QT-Opt's step penalty and a network that closes in place, then four
 # on-policy rounds (2,000 grasps with the current policy at 20% random actions, 3,000 steps on 50/50 scripted /
-# on-policy). 18,000 grasps and 24,000 steps in all (0.825 on unseen objects); about 1.5 hours on 2 cores.
+# on-policy). 18,000 grasps and 24,000 steps in all (0.825 on unseen objects); 43 min on 2 cores (2026-12-06, randomized looks).
 # Writes under runs/base-policy/ and never touches checkpoints/base.
 # `make base-policy RECIPE=runs/dr APPEARANCE=randomized`: the same recipe on randomized looks.
 RECIPE ?= runs/base-policy
