@@ -15,7 +15,7 @@ from qtopt_finetune.augment import augment_pair
 from qtopt_finetune.batch import TransitionBatch
 from qtopt_finetune.bellman import bound_by_returns, compute_bellman_targets, log_loss
 from qtopt_finetune.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
-from qtopt_finetune.learner_config import LearnerConfig
+from qtopt_finetune.learner_config import LearnerConfig, scheduled_lr
 from qtopt_finetune.learner_state import LearnerState, from_checkpoint, to_parts
 from qtopt_finetune.metrics_log import MetricsLog
 from qtopt_finetune.networks import QNetwork, QNetworkConfig
@@ -229,6 +229,9 @@ class Learner:
             loss = loss + self.config.shortcut_weight * shortcut
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        if self.config.lr_decay_steps:
+            for group in self.optimizer.param_groups:
+                group["lr"] = scheduled_lr(self.config, self.step)
         if self.config.grad_clip_norm is not None:
             torch.nn.utils.clip_grad_norm_(self.trainable_parameters(), self.config.grad_clip_norm)
         self.optimizer.step()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
@@ -16,6 +17,9 @@ class LearnerConfig:
 
     optimizer: Literal["adam", "sgd"] = "adam"
     lr: float = 1e-4
+    # Cosine decay of the learning rate from `lr` to 0 over the run's first `lr_decay_steps` steps (a
+    # fine-tune's steps count from its own 0, a resumed run from where it stopped); 0 = a constant `lr`.
+    lr_decay_steps: int = 0
     momentum: float = 0.9  # SGD only
     weight_decay: float = 0.0
     grad_clip_norm: float | None = 10.0
@@ -54,6 +58,10 @@ class LearnerConfig:
                 f"need shortcut_weight >= 0 and shortcut_max_translation > 0, got {self.shortcut_weight}, "
                 f"{self.shortcut_max_translation}"
             )
+        if isinstance(self.lr_decay_steps, bool) or not isinstance(self.lr_decay_steps, int):
+            raise ValueError(f"lr_decay_steps must be a whole number of steps, got {self.lr_decay_steps!r}")
+        if self.lr_decay_steps < 0:
+            raise ValueError(f"need lr_decay_steps >= 0 (0 = constant lr), got {self.lr_decay_steps}")
         if self.sample_window < 1:
             raise ValueError(f"need sample_window >= 1, got {self.sample_window}")
         if self.lr <= 0 or self.log_every < 1 or self.checkpoint_every < 0:
@@ -76,6 +84,15 @@ class LearnerConfig:
         if isinstance(values.get("augment"), dict):
             values["augment"] = AugmentConfig(**values["augment"])
         return LearnerConfig(**values)
+
+
+def scheduled_lr(config: LearnerConfig, step: int) -> float:
+    """The learning rate of the step after `step` steps: `config.lr`, or its cosine decay to 0 over
+    `config.lr_decay_steps` steps."""
+    n = config.lr_decay_steps
+    if n == 0:
+        return config.lr
+    return config.lr * 0.5 * (1.0 + math.cos(math.pi * min(step, n) / n))
 
 
 def with_overrides(config: LearnerConfig, overrides: dict[str, float]) -> LearnerConfig:

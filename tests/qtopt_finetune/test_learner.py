@@ -7,7 +7,7 @@ import torch
 from qtopt_finetune.batch import TransitionBatch
 from qtopt_finetune.checkpoint import read_manifest
 from qtopt_finetune.learner import Learner
-from qtopt_finetune.learner_config import LearnerConfig
+from qtopt_finetune.learner_config import LearnerConfig, scheduled_lr
 from qtopt_finetune.networks import QNetworkConfig
 from tests.qtopt_finetune.helpers import TINY, tiny_batch, tiny_batches
 
@@ -99,6 +99,23 @@ def test_training_stops_when_the_stream_ends() -> None:
     learner = Learner(TINY, CONFIG)
     metrics = learner.train(tiny_batches()[:3], num_steps=100)
     assert learner.step == 3 and set(metrics) >= {"loss", "q_mean", "q_min", "q_max", "target_mean", "lr"}
+
+
+def test_cosine_learning_rate_decays_to_zero_and_resumes_where_it_stopped(tmp_path: Path) -> None:
+    config = LearnerConfig(lr=1e-3, lr_decay_steps=4, checkpoint_every=0, progress=False, tensorboard=False)
+    batches = tiny_batches()
+    learner = Learner(TINY, config)
+    seen = [learner.train([batch], num_steps=1)["lr"] for batch in batches[:2]]
+    resumed = Learner.resume(learner.save_checkpoint(tmp_path / "ck"))
+    seen += [resumed.train([batch], num_steps=1)["lr"] for batch in batches[2:5]]
+    assert seen == pytest.approx([1e-3, 1e-3 * 0.5 * (1 + 2**-0.5), 5e-4, 1e-3 * 0.5 * (1 - 2**-0.5), 0.0])
+    before = {k: v.clone() for k, v in resumed.network.state_dict().items()}
+    resumed.train(batches[5:6], num_steps=1)  # past the decay: lr 0 leaves the weights as they are
+    assert all(torch.equal(before[k], v) for k, v in resumed.network.state_dict().items())
+    assert Learner(TINY, CONFIG).train(batches[:3], num_steps=3)["lr"] == CONFIG.lr  # 0: constant
+    assert scheduled_lr(CONFIG, 10_000) == CONFIG.lr
+    with pytest.raises(ValueError, match="lr_decay_steps >= 0"):
+        LearnerConfig(lr_decay_steps=-1)
 
 
 def test_sgd_with_momentum_as_qtopt() -> None:
