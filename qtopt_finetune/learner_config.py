@@ -97,9 +97,9 @@ def scheduled_lr(config: LearnerConfig, step: int) -> float:
 
 def with_overrides(config: LearnerConfig, overrides: dict[str, float]) -> LearnerConfig:
     """`config` with some settings changed, by name; nested ones with a dot ("augment.crop_padding",
-    "bellman.cem.iterations"). Each value takes the type of the setting it replaces (an int stays an int, an
-    on/off setting takes 1 or 0);
-    an unknown name, or a value the setting refuses, raises ValueError naming it."""
+    "bellman.cem.iterations"). Each value takes the type of the setting it replaces (an int stays an int; an
+    on/off setting takes 1 or 0); an unknown name, or a value the setting refuses, raises ValueError naming
+    it."""
     data = config.to_dict()
     for key, value in overrides.items():
         *path, last = key.split(".")
