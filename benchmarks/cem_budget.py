@@ -12,10 +12,9 @@ experiment uses), so the difference is the optimiser's alone.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 
 from qtopt_finetune.cem import CEMConfig
-from qtopt_finetune.stats import wilson_interval
+from robot_drivers.evaluation import evaluate
 
 
 def parse_cem(text: str) -> CEMConfig:
@@ -26,22 +25,6 @@ def parse_cem(text: str) -> CEMConfig:
     return CEMConfig(iterations=iterations, samples=samples, elites=elites)
 
 
-def _episodes(checkpoint: str, variation: str, cem: CEMConfig, indices: list[int]) -> int:
-    import torch
-
-    from qtopt_finetune.policy import CEMPolicy
-    from robot_drivers.checkpoint_world import checkpoint_world
-    from robot_drivers.evaluation import EVAL_SEED
-    from robot_drivers.runner import run_episode
-    from robot_drivers.sim.config import WorldConfig
-    from robot_drivers.sim.world import GraspWorld
-
-    torch.set_num_threads(1)
-    policy = CEMPolicy.from_checkpoint(checkpoint, cem=cem, seed=0)
-    with GraspWorld(checkpoint_world(checkpoint, WorldConfig(variation=variation, objects="test"))) as world:
-        return sum(run_episode(world, policy, EVAL_SEED + i)[1] for i in indices)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", required=True)
@@ -50,19 +33,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cem", type=parse_cem, action="append", help="ITERATIONS,SAMPLES,ELITES (repeatable)")
     args = ap.parse_args()
-    settings = args.cem or [CEMConfig(), CEMConfig(iterations=3, samples=256, elites=16)]
-    ctx = mp.get_context("spawn")
-    with ctx.Pool(args.workers) as pool:
-        for cem in settings:
-            shares = [list(range(k, args.episodes, args.workers)) for k in range(args.workers)]
-            jobs = [(args.checkpoint, args.variation, cem, share) for share in shares]
-            successes = sum(pool.starmap(_episodes, jobs))
-            low, high = wilson_interval(successes, args.episodes)
-            print(
-                f"{args.variation} CEM {cem.iterations}x{cem.samples} (elites {cem.elites}): "
-                f"{successes / args.episodes:.2f} [{low:.2f}, {high:.2f}] (n={args.episodes})",
-                flush=True,
-            )
+    for cem in args.cem or [CEMConfig(), CEMConfig(iterations=3, samples=256, elites=16)]:
+        rate = evaluate(
+            args.checkpoint, args.variation, "test", args.episodes, args.workers, show_progress=False, cem=cem
+        )
+        setting = f"CEM {cem.iterations}x{cem.samples} (elites {cem.elites})"
+        print(f"{args.variation} {setting}: {rate}", flush=True)
 
 
 if __name__ == "__main__":

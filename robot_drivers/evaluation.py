@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from qtopt_finetune.cem import CEMConfig
 from qtopt_finetune.stats import SuccessRate, success_rate
 from robot_drivers.runner import CollectJob, collect
 
@@ -21,8 +22,13 @@ def evaluate(
     workers: int = 2,
     seed: int = EVAL_SEED,
     show_progress: bool = True,
+    cem: CEMConfig | None = None,
 ) -> SuccessRate:
-    job = CollectJob(None, episodes, variation, str(checkpoint), workers=workers, seed=seed, objects=objects)
+    """The checkpoint's success on `episodes` episodes (seeds from `seed`), with its network's camera; `cem`:
+    its action search (default QT-Opt's)."""
+    job = CollectJob(
+        None, episodes, variation, str(checkpoint), workers=workers, seed=seed, objects=objects, cem=cem
+    )
     summary = collect(job, show_progress=show_progress)
     return success_rate(summary.successes, summary.episodes)
 

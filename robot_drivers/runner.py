@@ -23,6 +23,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from qtopt_finetune.cem import CEMConfig
 from qtopt_finetune.grasp_log import EpisodeMeta, GraspLogWriter, Step
 from qtopt_finetune.spaces import Observation
 from robot_drivers.branches import BRANCH_SUFFIX, Branch, BranchConfig, Brancher
@@ -57,6 +58,7 @@ class CollectJob:
     branches: BranchConfig = field(default_factory=BranchConfig)
     camera: str = "fixed"  # WorldConfig.camera
     appearance: str = "fixed"  # WorldConfig.appearance: "randomized" for diverse pretraining data
+    cem: CEMConfig | None = None  # a checkpoint policy's action search; None: QT-Opt's (2 x 64, 6 elites)
 
     def world_config(self) -> WorldConfig:
         """The world to run in. A checkpoint policy always sees what it learned from: its network's camera
@@ -134,7 +136,7 @@ def _worker(
     """
     world = GraspWorld(job.world_config())
     policy = make_policy(
-        job.policy, world, job.seed + worker, job.exploration, job.auto_descend, job.scripted
+        job.policy, world, job.seed + worker, job.exploration, job.auto_descend, job.scripted, job.cem
     )
     pid = policy_id(job.policy, job.exploration, job.auto_descend, job.scripted)
     done = successes = transitions = branched = branch_successes = 0

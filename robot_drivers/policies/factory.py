@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from qtopt_finetune.cem import CEMConfig
 from robot_drivers.policies.auto_descend import AutoDescend
 from robot_drivers.policies.base import Policy
 from robot_drivers.policies.descend import DescendPolicy
@@ -44,11 +45,17 @@ def make_policy(
     exploration: float = 0.0,
     auto_descend: bool = False,
     scripted: ScriptedOptions | None = None,
+    cem: CEMConfig | None = None,
 ) -> Policy:
     """The policy named by `spec`. `auto_descend` wraps a scripted or random policy in AutoDescend; a
     checkpoint is wrapped when its network was trained for that mode (and asking for the mode with one that
     was not is an error: it would be given a descent it never learned). `scripted`: the scripted grasper's
-    options (noise, noise range, correcting, reaching and wandering shares; see ScriptedGraspPolicy)."""
+    options (noise, noise range, correcting, reaching and wandering shares; see ScriptedGraspPolicy).
+    `cem`: a checkpoint policy's action search (default QT-Opt's); a named policy has none (an error)."""
+    if cem is not None and spec in NAMED_POLICIES:
+        raise ValueError(
+            f"policy: {spec!r} does not search its actions with CEM; cem is for checkpoint policies"
+        )
     if spec == "descend":  # blind: no image, no privileged poses (QT-Opt's scripted exploration)
         if auto_descend:
             raise ValueError("policy: 'descend' makes its own descent; it has no auto-descend mode")
@@ -71,18 +78,18 @@ def make_policy(
 
     torch.set_num_threads(1)  # one core per worker process: the workers are the parallelism
 
-    cem = CEMPolicy.from_checkpoint(path, exploration=exploration, seed=seed)
-    network, world_config = cem.network.config, world.config
+    cem_policy = CEMPolicy.from_checkpoint(path, exploration=exploration, cem=cem, seed=seed)
+    network, world_config = cem_policy.network.config, world.config
     if (network.camera, network.image_size) != (world_config.camera, world_config.image_size):
         raise ValueError(
             f"policy: the checkpoint at {spec} learned from {network.image_size}x{network.image_size} images "
             f"of the {network.camera} camera; this world renders {world_config.image_size}x"
             f"{world_config.image_size} from the {world_config.camera} camera"
         )
-    if cem.network.config.auto_descend:
-        return AutoDescend(cem, world.config.max_translation)
+    if cem_policy.network.config.auto_descend:
+        return AutoDescend(cem_policy, world.config.max_translation)
     if auto_descend:
         raise ValueError(
             f"policy: the checkpoint at {spec} controls its own descent; it has no auto-descend mode"
         )
-    return cem
+    return cem_policy
