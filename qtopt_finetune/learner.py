@@ -198,29 +198,40 @@ class Learner:
         the learner computes them itself from its lagged target networks at the augmented next image.
         """
         tb = TorchTransitionBatch.from_numpy(batch, self.device)
-        image, next_image = augment_pair(
-            tb.image, tb.next_image, self.config.augment, self.generators["augment"]
-        )
+        draws = [
+            augment_pair(tb.image, tb.next_image, self.config.augment, self.generators["augment"])
+            for _ in range(self.config.augment_draws)
+        ]
         if targets is None:
-            target = compute_bellman_targets(
-                self.targets.target1,
-                self.targets.target2,
-                tb.reward,
-                tb.done,
-                next_image,
-                tb.next_state,
-                self.config.bellman,
-                self.generators["cem"],
-            ).target
+            target = torch.stack(
+                [
+                    compute_bellman_targets(
+                        self.targets.target1,
+                        self.targets.target2,
+                        tb.reward,
+                        tb.done,
+                        next_image,
+                        tb.next_state,
+                        self.config.bellman,
+                        self.generators["cem"],
+                    ).target
+                    for _, next_image in draws
+                ]
+            ).mean(dim=0)
             target = bound_by_returns(target, batch.mc_return, self.config.bellman)
         else:
             target = torch.as_tensor(targets, dtype=torch.float32).to(self.device)
             if target.shape != tb.reward.shape:
                 raise ValueError(f"targets: shape {tuple(target.shape)}, expected {tuple(tb.reward.shape)}")
         self.network.train()
-        features = self.network.encode_image(image)
-        logits = self.network.q_from_features(features, tb.state, tb.action[:, None, :])[:, 0]
-        loss = log_loss(logits, target)
+        features = self.network.encode_image(torch.cat([image for image, _ in draws]))
+        k = len(draws)
+        all_logits = self.network.q_from_features(
+            features, tb.state.repeat(k, 1), tb.action.repeat(k, 1)[:, None, :]
+        )[:, 0]
+        loss = log_loss(all_logits, target.repeat(k))
+        b = tb.reward.shape[0]
+        features, logits = features[:b], all_logits[:b]  # the first draw's, for the extra losses and stats
         conservative = self._conservative_penalty(features, tb.state, logits)
         if conservative is not None:
             loss = loss + self.config.conservative_weight * conservative

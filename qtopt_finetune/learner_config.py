@@ -27,6 +27,9 @@ class LearnerConfig:
     target_lag_steps: int = 100  # target2 lags target1 by this (..2x) many steps
     bellman: BellmanConfig = field(default_factory=BellmanConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+    # DrQ (Kostrikov et al. 2021): each step draws this many independent augmentations of the batch, averages
+    # the Bellman targets computed at their next images and the log loss over their images; 1 = one draw.
+    augment_draws: int = 1
     # Conservative Q-learning (CQL(H), Kumar et al. 2020): add weight * (logsumexp of the logits of
     # `conservative_samples` uniformly random actions and the logged one - the logged one's logit) to the
     # loss, so actions the log never shows do not look better than the ones it does (CEM finds and
@@ -62,6 +65,10 @@ class LearnerConfig:
             raise ValueError(f"lr_decay_steps must be a whole number of steps, got {self.lr_decay_steps!r}")
         if self.lr_decay_steps < 0:
             raise ValueError(f"need lr_decay_steps >= 0 (0 = constant lr), got {self.lr_decay_steps}")
+        if isinstance(self.augment_draws, bool) or not isinstance(self.augment_draws, int):
+            raise ValueError(f"augment_draws must be a whole number, got {self.augment_draws!r}")
+        if self.augment_draws < 1:
+            raise ValueError(f"need augment_draws >= 1, got {self.augment_draws}")
         if self.sample_window < 1:
             raise ValueError(f"need sample_window >= 1, got {self.sample_window}")
         if self.lr <= 0 or self.log_every < 1 or self.checkpoint_every < 0:

@@ -216,3 +216,47 @@ def test_shortcut_loss_needs_batches_that_carry_shortcuts() -> None:
         learner.train_step(tiny_batch(0))
     with pytest.raises(ValueError, match="shortcut_weight"):
         LearnerConfig(shortcut_weight=-1.0)
+
+
+def test_augment_draws_average_targets_and_loss_over_independent_augmentations() -> None:
+    from dataclasses import replace
+
+    from qtopt_finetune.augment import augment_pair
+    from qtopt_finetune.bellman import compute_bellman_targets, log_loss
+    from qtopt_finetune.torch_batch import TorchTransitionBatch
+
+    learner = Learner(TINY, replace(CONFIG, augment_draws=2))
+    batch = tiny_batch(3, terminal_fraction=0.25)
+    tb = TorchTransitionBatch.from_numpy(batch, learner.device)
+    generators = {}
+    for name, generator in learner.generators.items():
+        generators[name] = torch.Generator().set_state(generator.get_state())
+    targets, images = [], []
+    with torch.no_grad():
+        for _ in range(2):  # what the step is about to draw, replayed from the same generator states
+            image, next_image = augment_pair(
+                tb.image, tb.next_image, learner.config.augment, generators["augment"]
+            )
+            t1, t2 = learner.targets.target1, learner.targets.target2
+            bellman = learner.config.bellman
+            targets.append(
+                compute_bellman_targets(
+                    t1, t2, tb.reward, tb.done, next_image, tb.next_state, bellman, generators["cem"]
+                ).target
+            )
+            images.append(image)
+        target = torch.stack(targets).mean(dim=0)
+        learner.network.train()
+        logits = [
+            learner.network.q_from_features(
+                learner.network.encode_image(image), tb.state, tb.action[:, None]
+            )[:, 0]
+            for image in images
+        ]
+        expected_loss = (log_loss(logits[0], target) + log_loss(logits[1], target)) / 2
+    assert not torch.equal(targets[0], targets[1])  # two augmentations, two sets of targets
+    out = learner.train_step(batch)
+    assert out["target_mean"] == pytest.approx(float(target.mean()), abs=1e-6)
+    assert out["loss"] == pytest.approx(float(expected_loss), abs=1e-5)
+    with pytest.raises(ValueError, match="augment_draws >= 1"):
+        LearnerConfig(augment_draws=0)
