@@ -195,7 +195,9 @@ class Learner:
         """One gradient step on one batch; returns loss, Q mean/min/max, target mean and lr.
 
         `targets` (B,): Bellman targets computed elsewhere (a distributed Bellman updater); without them
-        the learner computes them itself from its lagged target networks at the augmented next image.
+        the learner computes them itself from its lagged target networks at the augmented next image
+        (with `augment_draws` > 1: averaged over the draws' next images; the loss averages over their images
+        either way).
         """
         tb = TorchTransitionBatch.from_numpy(batch, self.device)
         draws = [
