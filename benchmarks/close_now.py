@@ -22,22 +22,13 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from qtopt_finetune.policy import CEMPolicy, images_to_tensor
+from qtopt_finetune.policy import CEMPolicy
+from robot_drivers.branches import CLOSE_IN_PLACE
 from robot_drivers.checkpoint_world import checkpoint_world
 from robot_drivers.evaluation import EVAL_SEED
 from robot_drivers.sim.world import GraspWorld
 
-CLOSE_NOW = np.array([0, 0, 0, 0, 1, 1], dtype=np.float32)  # close where the gripper is, and end
 LOW = 0.04  # metres: a step this close to the floor (nominal tool point) counts as "low"
-
-
-def q_values(policy: CEMPolicy, image: np.ndarray, state: np.ndarray, actions: np.ndarray) -> np.ndarray:
-    """P(success) the policy's network gives each of `actions` (N, 6) at one observation."""
-    with torch.inference_mode():
-        features = policy.network.encode_image(images_to_tensor(image[None], policy.device))
-        s = torch.as_tensor(state[None], dtype=torch.float32, device=policy.device)
-        a = torch.as_tensor(actions[None], dtype=torch.float32, device=policy.device)
-        return torch.sigmoid(policy.network.q_from_features(features, s, a))[0].cpu().numpy()
 
 
 def average(values: list[float]) -> float | None:
@@ -64,12 +55,14 @@ def main() -> None:
             while not done:
                 action = policy.act(obs)
                 q_action, q_close = map(
-                    float, q_values(policy, obs.image, obs.state, np.stack([action, CLOSE_NOW]))
+                    float, policy.q_values(obs.image, obs.state, np.stack([action, CLOSE_IN_PLACE]))
                 )
                 snapshot = world.snapshot()
-                would = bool(world.step(CLOSE_NOW)[4]["success"])
-                world.restore(snapshot)
-                world.release(snapshot)
+                try:  # from the live state, not a restored one (try_grasp restores first: the physics differ)
+                    would = bool(world.step(CLOSE_IN_PLACE)[4]["success"])
+                    world.restore(snapshot)
+                finally:
+                    world.release(snapshot)
                 if action[4] <= 0.5:
                     chance |= would
                     steps.append(

@@ -110,6 +110,15 @@ class CEMPolicy:
             actions[actions[:, CLOSE_INDEX] > 0.5, :CONTINUOUS_DIM] = 0.0
         return actions
 
+    def q_values(self, image: np.ndarray, state: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        """P(success) the network gives each of `actions` (N, ACTION_DIM) at one observation (image uint8
+        (H, W, 3), state (STATE_DIM,)): no search, no exploration."""
+        with torch.inference_mode():
+            features = self.network.encode_image(images_to_tensor(image[None], self.device))
+            s = torch.as_tensor(state[None], dtype=torch.float32, device=self.device)
+            a = torch.as_tensor(actions[None], dtype=torch.float32, device=self.device)
+            return torch.sigmoid(self.network.q_from_features(features, s, a))[0].cpu().numpy()
+
     def _explore(self, actions: np.ndarray) -> np.ndarray:
         b = actions.shape[0]
         if self.exploration.gaussian_std > 0:

@@ -29,12 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from tqdm import tqdm
 
 from qtopt_finetune.policy import CEMPolicy
 from qtopt_finetune.spaces import ACTION_DIM, Observation
-from qtopt_finetune.torch_batch import images_to_tensor
 from robot_drivers.branches import try_grasp
 from robot_drivers.checkpoint_world import checkpoint_world
 from robot_drivers.evaluation import EVAL_SEED
@@ -113,16 +111,11 @@ def probe(
             episode += 1
             if obs is None:
                 continue
-            with torch.inference_mode():
-                features = policy.network.encode_image(images_to_tensor(obs.image[None]))
-                logits = policy.network.q_from_features(
-                    features, torch.as_tensor(obs.state[None]), torch.as_tensor(actions[None])
-                )
+            q_all.append(policy.q_values(obs.image, obs.state, actions))
             snapshot = world.snapshot()
             # a move-and-close grasp ends the episode itself; a move alone is followed by a close in place
             outcomes = [float(try_grasp(world, snapshot, obs, action).success) for action in actions]
             world.release(snapshot)
-            q_all.append(torch.sigmoid(logits[0]).numpy())
             success_all.append(np.array(outcomes))
             bar.update(1)
     q, success = np.stack(q_all), np.stack(success_all)
