@@ -64,6 +64,11 @@ def main() -> None:
     ap.add_argument(
         "--photometric", help="BRIGHTNESS,CONTRAST,GAIN: the child's colour jitter instead of the parent's"
     )
+    ap.add_argument(
+        "--variation-input",
+        action="store_true",
+        help="the child gets the variation input (qtopt_finetune/variation_input.py)",
+    )
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a child learner setting")
     args = ap.parse_args()
     overrides = learner_overrides(args)
@@ -76,6 +81,7 @@ def main() -> None:
         mix += "" if len(base_logs) == 1 else f"_{len(base_logs)}baselogs"
         mix += "" if args.photometric is None else "_aug" + args.photometric.replace(",", "-")
         mix += "".join(f"_{item.replace('=', '')}" for item in args.set)
+        mix += "_varin" if args.variation_input else ""
         name = f"{v}{mode}_lr{args.lr:g}_s{args.steps}{seed}{mix}"
         target = Path(args.experiment) / "targets" / f"base_{v}_800" / "target_log"
         if not (target / "meta" / "info.json").is_file():
@@ -92,11 +98,13 @@ def main() -> None:
                 seed=args.seed,
                 base_weight=args.base_weight,
                 learner_overrides=overrides,
+                variation_input=args.variation_input,
             )
             finetune_child(args.base, base_logs, target, config, child, run_dir)
         out: dict = {"variation": v, "mode": args.mode, "lr": args.lr, "steps": args.steps, "seed": args.seed}
         out |= {"base_logs": base_logs, "base_weight": args.base_weight, "photometric": args.photometric}
         out["learner_overrides"] = dict(overrides)
+        out["variation_input"] = args.variation_input
         out["evals"] = {}
         for ck in sorted((run_dir / "checkpoints").glob("step_*")):
             step = int(ck.name.split("_")[1])

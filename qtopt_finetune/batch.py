@@ -27,6 +27,9 @@ class TransitionBatch:
     # float32 (B, 6): each transition's hindsight shortcut (dx, dy, dz, drotation, target, valid), when asked
     # for (see qtopt_finetune.grasp_log.shortcuts)
     shortcut: np.ndarray | None = None
+    # float32 (B,): each transition's variation input (QNetworkConfig.variation_input): 1.0 for the target
+    # variation's grasps, 0.0 for the base robot's; the learner appends it to state and next_state
+    variation: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.reward.shape[0])
@@ -44,6 +47,8 @@ class TransitionBatch:
         }
         if self.mc_return is not None:
             checks["mc_return"] = (self.mc_return, (b,), np.float32)
+        if self.variation is not None:
+            checks["variation"] = (self.variation, (b,), np.float32)
         if self.shortcut is not None:
             checks["shortcut"] = (self.shortcut, (b, CONTINUOUS_DIM + 2), np.float32)
         for name, (array, shape, dtype) in checks.items():

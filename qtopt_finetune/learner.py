@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from qtopt_finetune.networks import QNetwork, QNetworkConfig
 from qtopt_finetune.spaces import ACTION_DIM, CONTINUOUS_DIM
 from qtopt_finetune.target_networks import LaggedTargets
 from qtopt_finetune.torch_batch import TorchTransitionBatch
+from qtopt_finetune.variation_input import WEIGHT as VARIATION_WEIGHT
+from qtopt_finetune.variation_input import load_parent_weights
 
 # Called after every step with (step, metrics); return True to stop training early.
 StepCallback = Callable[[int, dict[str, float]], bool | None]
@@ -105,9 +108,17 @@ class Learner:
     def _make_optimizer(self) -> torch.optim.Optimizer:
         c = self.config
         params = self.trainable_parameters()
+        named = dict(self.network.named_parameters())
+        faster = {id(named[VARIATION_WEIGHT])} if VARIATION_WEIGHT in named else set()
+        rest = [p for p in params if id(p) not in faster]
+        groups: list[dict[str, Any]] = [{"params": rest, "lr_scale": 1.0}]
+        if faster & {id(p) for p in params}:  # the variation input: its own group, at its own multiple of lr
+            scale = c.variation_input_lr_scale
+            own = [p for p in params if id(p) in faster]
+            groups.append({"params": own, "lr_scale": scale, "lr": c.lr * scale})
         if c.optimizer == "sgd":
-            return torch.optim.SGD(params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
-        return torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay)
+            return torch.optim.SGD(groups, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
+        return torch.optim.Adam(groups, lr=c.lr, weight_decay=c.weight_decay)
 
     # ----- construction from checkpoints -----
 
@@ -118,13 +129,19 @@ class Learner:
         config: LearnerConfig | None = None,
         run_dir: str | Path | None = None,
         data_manifest: dict[str, Any] | None = None,
+        *,
+        variation_input: bool = False,
     ) -> Learner:
-        """Fine-tune: start from the parent checkpoint's weights (and targets = those weights)."""
+        """Fine-tune: start from the parent checkpoint's weights (and targets = those weights). With
+        `variation_input`, the child's network has one (QNetworkConfig.variation_input), at zero weight when
+        the parent has none: the child's Q is then the parent's whatever the input's value."""
         ckpt = load_checkpoint(parent, parts=("model",))
         require_full_checkpoint(ckpt.manifest, parent)
-        network_config = QNetworkConfig.from_dict(ckpt.manifest["config"]["network"])
+        parent_config = QNetworkConfig.from_dict(ckpt.manifest["config"]["network"])
+        flagged = parent_config.variation_input or variation_input
+        network_config = replace(parent_config, variation_input=flagged)
         learner = cls(network_config, config, run_dir, parent_id=ckpt.id, data_manifest=data_manifest)
-        learner.network.load_state_dict(ckpt.parts["model"])
+        load_parent_weights(learner.network, ckpt.parts["model"])
         learner.targets = LaggedTargets(learner.network, learner.config.tau, learner.config.target_lag_steps)
         return learner
 
@@ -199,6 +216,13 @@ class Learner:
         (with `augment_draws` > 1: averaged over the draws' next images; the loss averages over their images
         either way).
         """
+        if self.network_config.variation_input != (batch.variation is not None):
+            raise ValueError(
+                "train_step: the network has a variation input and the batch none "
+                "(sample with variation_logs)"
+                if self.network_config.variation_input
+                else "train_step: the batch carries a variation input the network does not have"
+            )
         tb = TorchTransitionBatch.from_numpy(batch, self.device)
         draws = [
             augment_pair(tb.image, tb.next_image, self.config.augment, self.generators["augment"])
@@ -244,7 +268,7 @@ class Learner:
         loss.backward()
         if self.config.lr_decay_steps:
             for group in self.optimizer.param_groups:
-                group["lr"] = scheduled_lr(self.config, self.step)
+                group["lr"] = scheduled_lr(self.config, self.step) * group.get("lr_scale", 1.0)
         if self.config.grad_clip_norm is not None:
             torch.nn.utils.clip_grad_norm_(self.trainable_parameters(), self.config.grad_clip_norm)
         self.optimizer.step()

@@ -44,6 +44,10 @@ class LearnerConfig:
     # Sampling: draw each log's share of a batch in windows of up to this many consecutive steps of an
     # episode (grasp_log.windows): ~1.2 JPEG decodes per transition at 4 against ~1.9 at 1. 1 = independent.
     sample_window: int = 1
+    # The variation input's weights (QNetworkConfig.variation_input; they start at zero in a child) learn at
+    # this multiple of `lr`: at a fine-tune's small lr, Adam moves a weight about lr a step, too slowly for a
+    # new input to matter within a child's few thousand steps. No effect on a network without the input.
+    variation_input_lr_scale: float = 1.0
     device: str = "cpu"  # "cpu", "cuda", "cuda:1", or "auto" (cuda when available)
     seed: int = 0
     checkpoint_every: int = 1000  # steps; 0 = only when asked (and at the end of `train`)
@@ -69,6 +73,8 @@ class LearnerConfig:
             raise ValueError(f"augment_draws must be a whole number, got {self.augment_draws!r}")
         if self.augment_draws < 1:
             raise ValueError(f"need augment_draws >= 1, got {self.augment_draws}")
+        if not self.variation_input_lr_scale > 0 or not math.isfinite(self.variation_input_lr_scale):
+            raise ValueError(f"need variation_input_lr_scale > 0, got {self.variation_input_lr_scale}")
         if self.sample_window < 1:
             raise ValueError(f"need sample_window >= 1, got {self.sample_window}")
         if self.lr <= 0 or self.log_every < 1 or self.checkpoint_every < 0:

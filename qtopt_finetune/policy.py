@@ -14,6 +14,7 @@ from qtopt_finetune.networks import QNetwork
 from qtopt_finetune.networks.action_state_merge import CLOSE_INDEX
 from qtopt_finetune.spaces import ACTION_DIM, CONTINUOUS_DIM, STATE_DIM, Observation
 from qtopt_finetune.torch_batch import images_to_tensor
+from qtopt_finetune.variation_input import input_for
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,12 @@ class CEMPolicy:
         exploration: ExplorationConfig | None = None,
         device: str | torch.device = "cpu",
         checkpoint_id: str | None = None,
+        variation_input: float = 1.0,
     ) -> None:
         self.device = torch.device(device)
+        # what a network with a variation input is told (qtopt_finetune/variation_input.py): 1.0 on the
+        # variation it was adapted to, 0.0 elsewhere; a network without one ignores it
+        self.variation_input = variation_input
         self.network = network.to(self.device).eval()
         self.cem = cem or CEMConfig()
         self.exploration = exploration or ExplorationConfig()
@@ -59,17 +64,21 @@ class CEMPolicy:
         cem: CEMConfig | None = None,
         seed: int | None = None,
         parent: str | Path | None = None,
+        variation: str | None = None,
     ) -> CEMPolicy:
         """Load the checkpoint's model (its sha256 checked; a bad hash raises CheckpointError).
 
         `exploration` may be a float: epsilon of the epsilon-random action. `seed` seeds the first episode.
         An adapter checkpoint is loaded on its parent: `parent` if given, else the path its manifest records
-        (a parent whose id or weights hash differs from the recorded one is refused).
+        (a parent whose id or weights hash differs from the recorded one is refused). `variation`: where
+        the policy acts, for a network with a variation input (1.0 on a variation it was adapted to, else
+        0.0); without it, 1.0 (a child acts on the robot it was adapted to).
         """
         if isinstance(exploration, int | float):
             exploration = ExplorationConfig(epsilon=float(exploration))
         network, ckpt = load_q_network(path, parent)
-        policy = cls(network, cem, exploration, device, checkpoint_id=ckpt.id)
+        flag = 1.0 if variation is None else input_for(ckpt.manifest.get("data_manifest") or {}, variation)
+        policy = cls(network, cem, exploration, device, checkpoint_id=ckpt.id, variation_input=flag)
         policy.reset(seed)
         return policy
 
@@ -95,7 +104,7 @@ class CEMPolicy:
             raise ValueError(f"states must be ({images.shape[0]}, {STATE_DIM}), got {states.shape}")
         with torch.inference_mode():
             image_t = images_to_tensor(images, self.device)
-            state_t = torch.as_tensor(states, dtype=torch.float32, device=self.device)
+            state_t = self._network_state(states)
             features = self.network.encode_image(image_t)
 
             def score(actions: torch.Tensor) -> torch.Tensor:
@@ -115,9 +124,16 @@ class CEMPolicy:
         (H, W, 3), state (STATE_DIM,)): no search, no exploration."""
         with torch.inference_mode():
             features = self.network.encode_image(images_to_tensor(image[None], self.device))
-            s = torch.as_tensor(state[None], dtype=torch.float32, device=self.device)
+            s = self._network_state(state[None])
             a = torch.as_tensor(actions[None], dtype=torch.float32, device=self.device)
             return torch.sigmoid(self.network.q_from_features(features, s, a))[0].cpu().numpy()
+
+    def _network_state(self, states: np.ndarray) -> torch.Tensor:
+        """(B, STATE_DIM) robot states -> what the network takes: with its variation input appended."""
+        t = torch.as_tensor(states, dtype=torch.float32, device=self.device)
+        if not self.network.config.variation_input:
+            return t
+        return torch.cat([t, torch.full_like(t[:, :1], self.variation_input)], dim=1)
 
     def _explore(self, actions: np.ndarray) -> np.ndarray:
         b = actions.shape[0]

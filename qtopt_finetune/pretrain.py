@@ -17,6 +17,7 @@ from qtopt_finetune.grasp_log import GraspLogReader, MixedSampler, ShortcutSpec
 from qtopt_finetune.learner import Learner, StepCallback
 from qtopt_finetune.learner_config import LearnerConfig
 from qtopt_finetune.networks import QNetworkConfig
+from qtopt_finetune.variation_input import manifest_entry
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class PretrainJob:
     network: QNetworkConfig = field(default_factory=QNetworkConfig)
     learner: LearnerConfig = field(default_factory=LearnerConfig)
     adapters: AdapterConfig | None = None  # train only adapters on the (frozen) parent: needs a parent
+    # indices into `logs` whose transitions get the variation input 1.0 (the rest 0.0); not empty: the child
+    # of a parent gets the input (QNetworkConfig.variation_input, qtopt_finetune.variation_input)
+    variation_logs: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.logs:
@@ -41,6 +45,10 @@ class PretrainJob:
             )
         if self.weights is not None and len(self.weights) != len(self.logs):
             raise ValueError(f"pretrain: {len(self.weights)} weights for {len(self.logs)} logs")
+        if any(not 0 <= k < len(self.logs) for k in self.variation_logs):
+            raise ValueError(f"pretrain: variation_logs {self.variation_logs} are not indices of the logs")
+        if self.variation_logs and self.adapters is not None:
+            raise ValueError("pretrain: the variation input is for full fine-tuning, not adapters")
 
 
 def data_manifest(readers: Sequence[GraspLogReader], weights: Sequence[float]) -> dict[str, Any]:
@@ -100,7 +108,11 @@ def make_learner(job: PretrainJob, manifest: dict[str, Any], parent: str | None 
     if resume_from is not None:
         return Learner.resume(resume_from, run_dir)
     if parent is not None:
-        return Learner.init_from(parent, job.learner, run_dir, data_manifest=manifest)
+        return Learner.init_from(
+            parent, job.learner, run_dir, data_manifest=manifest, variation_input=bool(job.variation_logs)
+        )
+    if job.variation_logs:
+        raise ValueError("pretrain: the variation input is learned by a child; give a parent")
     return Learner(job.network, job.learner, run_dir, data_manifest=manifest)
 
 
@@ -126,7 +138,11 @@ def pretrain(job: PretrainJob, on_step: StepCallback | None = None, parent: str 
         if reader.num_transitions == 0:
             raise ValueError(f"pretrain: the grasp log at {reader.root} holds no transitions")
     image_size, camera = logs_observation(readers)
-    learner = make_learner(job, data_manifest(readers, weights), parent)
+    manifest = data_manifest(readers, weights)
+    if job.variation_logs:
+        flagged = [readers[k].episodes()["variation"].to_pylist() for k in job.variation_logs]
+        manifest |= manifest_entry([name for names in flagged for name in names])
+    learner = make_learner(job, manifest, parent)
     try:
         check_observation(learner.network_config, image_size, camera)
     except ValueError:
@@ -143,6 +159,7 @@ def pretrain(job: PretrainJob, on_step: StepCallback | None = None, parent: str 
                 return_gamma=returns_gamma(learner),
                 shortcut=shortcut_spec(learner),
                 window=learner.config.sample_window,
+                variation_logs=job.variation_logs if learner.network_config.variation_input else (),
             ) as sampler:
                 learner.train(sampler, remaining, on_step=on_step)
         return learner.save_checkpoint(job.out)

@@ -21,11 +21,11 @@ def images_to_tensor(images: np.ndarray | torch.Tensor, device: torch.device | s
 @dataclass
 class TorchTransitionBatch:
     image: torch.Tensor  # float (B, 3, H, W) in [0, 1]
-    state: torch.Tensor  # (B, STATE_DIM)
+    state: torch.Tensor  # (B, STATE_DIM), with the variation input appended when the batch has one
     action: torch.Tensor  # (B, ACTION_DIM)
     reward: torch.Tensor  # (B,)
     next_image: torch.Tensor  # float (B, 3, H, W) in [0, 1]
-    next_state: torch.Tensor  # (B, STATE_DIM)
+    next_state: torch.Tensor  # (B, STATE_DIM) (+ 1, as state)
     done: torch.Tensor  # (B,)
 
     def __len__(self) -> int:
@@ -38,12 +38,16 @@ class TorchTransitionBatch:
         def vec(a: np.ndarray) -> torch.Tensor:
             return torch.as_tensor(a, dtype=torch.float32).to(device)
 
+        state, next_state = vec(batch.state), vec(batch.next_state)
+        if batch.variation is not None:  # the same transition's variation input, before and after the step
+            flag = vec(batch.variation)[:, None]
+            state, next_state = torch.cat([state, flag], dim=1), torch.cat([next_state, flag], dim=1)
         return TorchTransitionBatch(
             image=images_to_tensor(batch.image, device),
-            state=vec(batch.state),
+            state=state,
             action=vec(batch.action),
             reward=vec(batch.reward),
             next_image=images_to_tensor(batch.next_image, device),
-            next_state=vec(batch.next_state),
+            next_state=next_state,
             done=vec(batch.done),
         )

@@ -17,7 +17,9 @@ class AdaptationConfig:
     share of every batch (the rest is the target log); exploration: the parent's random-action rate while
     it collects; mode: "full" fine-tunes every weight, "adapters" trains small adapters on a frozen parent;
     learner_overrides: (name, value) pairs that change the child's learner settings from its parent's (e.g.
-    ("augment.crop_padding", 8)); lr and seed are this config's own and cannot be overridden there.
+    ("augment.crop_padding", 8)); lr and seed are this config's own and cannot be overridden there;
+    variation_input: the child's network gets the variation input (1.0 on its target grasps, 0.0 on the
+    base log's; qtopt_finetune/variation_input.py); a parent that has one passes it on either way.
     """
 
     grasps: int = 800
@@ -30,6 +32,7 @@ class AdaptationConfig:
     seed: int = 0
     eval_episodes: int = 100
     learner_overrides: tuple[tuple[str, float], ...] = ()
+    variation_input: bool = False
 
     def __post_init__(self) -> None:
         # JSON (a manifest's config) brings the pairs back as lists; keep them hashable
@@ -51,6 +54,8 @@ class AdaptationConfig:
             "base_weight": 0.0 <= self.base_weight < 1.0,
             "exploration": 0.0 <= self.exploration <= 1.0,
             "mode": self.mode in ("full", "adapters"),
+            "variation_input": isinstance(self.variation_input, bool)
+            and not (self.variation_input and self.mode == "adapters"),
             "eval_episodes": self.eval_episodes >= 0,
         }
         bad = [name for name, ok in checks.items() if not ok]

@@ -48,8 +48,9 @@ def finetune_child(
     alone are trained and stored), trained `config.steps` steps with the parent's learner settings
     (`child_learner_config`; those of `settings_from` instead, when given: experiments that compare starts
     train every one with the same recipe) on batches that are `base_weight` base log and the rest target
-    log (all target log without a base log; several base logs share `base_weight` evenly). A run interrupted
-    part-way resumes from `run_dir`."""
+    log (all target log without a base log; several base logs share `base_weight` evenly). With the
+    variation input (`config.variation_input`, or a parent that has one), the target log's rows say 1.0 and
+    the base logs' 0.0. A run interrupted part-way resumes from `run_dir`."""
     if base_log is None:
         base_logs: list[str] = []
     elif isinstance(base_log, str | Path):
@@ -60,6 +61,10 @@ def finetune_child(
     share = config.base_weight / len(base_logs) if mixed else 0.0
     weights = [share] * len(base_logs) + [1.0 - config.base_weight] if mixed else [1.0]
     logs = [*base_logs, str(target_log)] if mixed else [str(target_log)]
+    parent_network = read_manifest(parent).get("config", {}).get("network", {})
+    flagged = config.variation_input or bool(parent_network.get("variation_input"))
+    if flagged and not mixed:
+        raise ValueError("finetune_child: the variation input needs a base log beside the target log")
     job = PretrainJob(
         logs,
         config.steps,
@@ -70,5 +75,6 @@ def finetune_child(
         config.seed,
         learner=child_learner_config(settings_from or parent, config),
         adapters=AdapterConfig() if config.mode == "adapters" else None,
+        variation_logs=(len(logs) - 1,) if flagged else (),
     )
     return pretrain(job, on_step=on_step, parent=str(parent))

@@ -65,8 +65,13 @@ class AdapterLearner(Learner):
         run_dir: str | Path | None = None,
         data_manifest: dict[str, Any] | None = None,
         adapter_config: AdapterConfig | None = None,
+        *,
+        variation_input: bool = False,
     ) -> AdapterLearner:
-        """Learner.init_from's signature: fresh (identity) adapters on the parent's frozen weights."""
+        """Learner.init_from's signature: fresh (identity) adapters on the parent's frozen weights (no
+        variation input: that is a full fine-tune's)."""
+        if variation_input:
+            raise ValueError("AdapterLearner: the variation input is for full fine-tuning, not adapters")
         return cls(parent, adapter_config, config, run_dir, data_manifest=data_manifest)
 
     @classmethod

@@ -54,9 +54,12 @@ class MixedSampler:
         return_gamma: float | None = None,
         shortcut: ShortcutSpec | None = None,
         window: int = 1,
+        variation_logs: Sequence[int] = (),
     ) -> None:
         if not sources:
             raise ValueError("MixedSampler needs at least one (reader, weight) source")
+        if any(not 0 <= k < len(sources) for k in variation_logs):
+            raise ValueError(f"variation_logs {list(variation_logs)}: indices of the {len(sources)} sources")
         if batch_size <= 0:
             raise ValueError(f"batch_size must be > 0, got {batch_size}")
         if window < 1:
@@ -69,6 +72,8 @@ class MixedSampler:
         self.return_gamma = return_gamma  # not None: batches carry each transition's discounted return
         self.shortcut = shortcut  # not None: batches carry each transition's hindsight shortcut
         self.window = window
+        # not empty: batches carry the variation input (QNetworkConfig.variation_input): 1.0 on these logs
+        self.variation_logs = tuple(variation_logs)
         self._streams: list[WindowStreams | None] = [None] * len(self.readers)
         self._known: dict[ImageKey, np.ndarray] = {}  # the previous batch's next images, decoded
         self.counts = exact_counts([w for _, w in sources], batch_size)
@@ -97,6 +102,8 @@ class MixedSampler:
         draws = [self._draw(k) for k, n in enumerate(self.counts) if n > 0]
         shape = self._decoder.shape
         batch = assemble(draws, self._decoder.decode, shape, self._source.copy(), self._known)
+        if self.variation_logs:
+            batch.variation = np.isin(self._source, self.variation_logs).astype(np.float32)
         if self.window > 1:
             images = batch.next_image.copy()  # the learner may change the batch's own arrays
             self._known = dict(zip(next_image_keys(draws), images, strict=True))

@@ -84,6 +84,11 @@ class ActionStateMerge(nn.Module):
         self.register_buffer("action_mask", mask, persistent=False)
         self.shift = ActionShift(channels) if config.action_shift else None
         self.close_in_place = config.close_in_place
+        self.state_inputs = config.state_inputs
+        # the variation input's embedding (QNetworkConfig.variation_input): zero until a child learns it
+        self.variation_dense = nn.Linear(1, channels, bias=False) if config.variation_input else None
+        if self.variation_dense is not None:
+            nn.init.zeros_(self.variation_dense.weight)
 
     def seen_actions(self, actions: torch.Tensor) -> torch.Tensor:
         """The actions as the network sees them: ignored entries zero, closes in place if configured."""
@@ -91,14 +96,23 @@ class ActionStateMerge(nn.Module):
         return closing_in_place(seen) if self.close_in_place else seen
 
     def context(self, state: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
-        """state (B, STATE_DIM), actions (B, N, ACTION_DIM) -> (B, N, C)."""
+        """state (B, QNetworkConfig.state_inputs), actions (B, N, ACTION_DIM) -> (B, N, C)."""
+        if state.ndim != 2 or state.shape[1] != self.state_inputs:
+            has = "with" if self.variation_dense is not None else "without"
+            raise ValueError(
+                f"state must be (B, {self.state_inputs}) for a network {has} a variation input, "
+                f"got {tuple(state.shape)}"
+            )
         if actions.ndim != 3 or actions.shape[-1] != ACTION_DIM or actions.shape[0] != state.shape[0]:
             raise ValueError(
                 f"actions must be (B, N, {ACTION_DIM}) with B={state.shape[0]}, got {tuple(actions.shape)}"
             )
         seen = self.seen_actions(actions)
         embedded_actions = self.action_dense(action_features(seen, self.rotation_sincos))
-        return embedded_actions + self.state_dense(state * self.state_scale)[:, None, :]
+        embedded_state = self.state_dense(state[:, :STATE_DIM] * self.state_scale)
+        if self.variation_dense is not None:
+            embedded_state = embedded_state + self.variation_dense(state[:, STATE_DIM:])
+        return embedded_actions + embedded_state[:, None, :]
 
     def forward(self, features: torch.Tensor, state: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
         """features (B, C, h, w) -> merged (B * N, C, h, w)."""

@@ -51,6 +51,12 @@ class QNetworkConfig:
     # combined with moves the log never shows, and picks some whose Q is extrapolated
     # (checkpoints/base/README.md, "Why closing in place helps").
     close_in_place: bool = False
+    # One more state input after STATE_NAMES: 1.0 on the variation a child was adapted to (its target grasps,
+    # and when it acts there), 0.0 on the base robot (the base half of its batches, the base task). Where a
+    # variation changes what an action does (a longer or offset gripper) and the wrist camera cannot show it,
+    # the base half and the target half teach the same image opposite moves; the input lets the network tell
+    # them apart. Its weights start at zero, so a child starts as its parent exactly (variation_input.py).
+    variation_input: bool = False
 
     def __post_init__(self) -> None:
         if self.image_size < 16:
@@ -76,6 +82,11 @@ class QNetworkConfig:
         widths = (*self.tower_channels, *self.head_channels)
         if self.norm_groups and any(w % self.norm_groups for w in widths):
             raise ValueError(f"every conv width {widths} must be divisible by norm_groups={self.norm_groups}")
+
+    @property
+    def state_inputs(self) -> int:
+        """Entries of the state the network takes: STATE_NAMES, and the variation input when it has one."""
+        return STATE_DIM + int(self.variation_input)
 
     @property
     def auto_descend(self) -> bool:

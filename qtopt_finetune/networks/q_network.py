@@ -32,12 +32,14 @@ class QNetwork(nn.Module):
     def q_from_features(
         self, features: torch.Tensor, state: torch.Tensor, actions: torch.Tensor
     ) -> torch.Tensor:
-        """features (B, C, s, s), state (B, STATE_DIM), actions (B, N, ACTION_DIM) -> logits (B, N)."""
+        """features (B, C, s, s), state (B, config.state_inputs), actions (B, N, ACTION_DIM) -> logits
+        (B, N)."""
         b, n = actions.shape[:2]
         return self.head(self.merge(features, state, actions)).reshape(b, n)
 
     def forward(self, images: torch.Tensor, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        """One action per state: images (B, 3, H, W), state (B, 2), action (B, 6) -> logits (B,)."""
+        """One action per state: images (B, 3, H, W), state (B, config.state_inputs), action (B, 6) ->
+        logits (B,)."""
         return self.q_from_features(self.encode_image(images), state, action[:, None, :])[:, 0]
 
     def q_values(self, images: torch.Tensor, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:

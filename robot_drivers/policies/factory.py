@@ -78,7 +78,9 @@ def make_policy(
 
     torch.set_num_threads(1)  # one core per worker process: the workers are the parallelism
 
-    cem_policy = CEMPolicy.from_checkpoint(path, exploration=exploration, cem=cem, seed=seed)
+    cem_policy = CEMPolicy.from_checkpoint(
+        path, exploration=exploration, cem=cem, seed=seed, variation=world.config.variation
+    )
     network, world_config = cem_policy.network.config, world.config
     if (network.camera, network.image_size) != (world_config.camera, world_config.image_size):
         raise ValueError(

@@ -22,6 +22,11 @@ def adapt_command(
     work_dir: Path = typer.Option(None, help="target log and training run (default runs/adapt/OUT)"),
     workers: int = typer.Option(2, min=1),
     seed: int = typer.Option(0),
+    variation_input: bool = typer.Option(
+        False,
+        "--variation-input",
+        help="the child's network is told which robot a grasp came from (1.0: this variation, 0.0: base)",
+    ),
     learner_set: list[str] = typer.Option(
         [],
         "--set",
@@ -50,6 +55,7 @@ def adapt_command(
             seed=seed,
             eval_episodes=eval_episodes,
             learner_overrides=overrides,
+            variation_input=variation_input,
         )
         work = str(work_dir) if work_dir else None
         job = AdaptationJob(str(parent), variation, str(out), str(base_log), work, config, workers)

@@ -15,14 +15,16 @@ from qtopt_finetune.pretrain import PretrainJob, pretrain
 from qtopt_finetune.synthetic_batches import blob_batch, blob_images
 
 
-def write_blob_log(root: Path, episodes: int, seed: int = 0, camera: str = "fixed", size: int = 64) -> None:
+def write_blob_log(
+    root: Path, episodes: int, seed: int = 0, camera: str = "fixed", size: int = 64, variation: str = "base"
+) -> None:
     """One-step episodes of the synthetic task: success iff dx points at the bright blob."""
     rng = np.random.default_rng(seed)
     batch = blob_batch(episodes, size, rng, terminal_fraction=1.0)
     with GraspLogWriter(root, image_format="png", episodes_per_shard=200, camera=camera) as writer:
         for i in range(episodes):
             step = Step(batch.image[i], batch.state[i], batch.action[i], float(batch.reward[i]), True)
-            meta = EpisodeMeta("sim-0", "base", "random", "sim", 1.7e9 + i, bool(batch.reward[i] > 0))
+            meta = EpisodeMeta("sim-0", variation, "random", "sim", 1.7e9 + i, bool(batch.reward[i] > 0))
             writer.add_episode([step], meta)
 
 

@@ -4,6 +4,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qtopt_finetune.adaptation import AdaptationConfig, finetune_child
@@ -11,7 +12,9 @@ from qtopt_finetune.adaptation.finetune import child_learner_config
 from qtopt_finetune.bellman import BellmanConfig
 from qtopt_finetune.checkpoint import read_manifest
 from qtopt_finetune.learner_config import LearnerConfig
+from qtopt_finetune.policy import CEMPolicy
 from qtopt_finetune.pretrain import PretrainJob, pretrain
+from qtopt_finetune.spaces import Observation
 from tests.qtopt_finetune.test_pretrain import write_blob_log
 
 QUIET = LearnerConfig(checkpoint_every=0, progress=False, tensorboard=False)
@@ -101,3 +104,35 @@ def test_several_base_logs_share_the_base_weight_evenly(tmp_path: Path) -> None:
 
     assert mix(one) == [("scripted", 0.5), ("target", 0.5)]
     assert mix(two) == [("scripted", 0.25), ("online", 0.25), ("target", 0.5)]
+
+
+def test_a_child_with_the_variation_input_records_its_variation_and_passes_it_on(tmp_path: Path) -> None:
+    write_blob_log(tmp_path / "base", 20)
+    write_blob_log(tmp_path / "target", 20, seed=1, variation="mirrored")
+    parent = tiny_parent(tmp_path / "base", tmp_path / "parent")
+    config = AdaptationConfig(steps=2, batch_size=8, variation_input=True)
+    child = finetune_child(
+        parent, tmp_path / "base", tmp_path / "target", config, tmp_path / "child", tmp_path / "crun"
+    )
+    manifest = read_manifest(child)
+    assert manifest["config"]["network"]["variation_input"] is True
+    assert manifest["data_manifest"]["variation_input"] == {"variations": ["mirrored"]}
+    on_it, elsewhere = (CEMPolicy.from_checkpoint(child, variation=v) for v in ("mirrored", "base"))
+    assert (on_it.variation_input, elsewhere.variation_input) == (1.0, 0.0)
+    image = np.zeros((64, 64, 3), dtype=np.uint8)
+    assert on_it.act(Observation(image, False, 0.1)).shape == (6,)
+    # a continual grandchild keeps the input without being asked, now for its own variation
+    write_blob_log(tmp_path / "next", 20, seed=2, variation="next")
+    grandchild = finetune_child(
+        child,
+        tmp_path / "base",
+        tmp_path / "next",
+        replace(config, variation_input=False),
+        tmp_path / "grandchild",
+        tmp_path / "grun",
+    )
+    assert read_manifest(grandchild)["data_manifest"]["variation_input"] == {"variations": ["next"]}
+    with pytest.raises(ValueError, match="needs a base log"):
+        finetune_child(child, None, tmp_path / "next", config, tmp_path / "alone", tmp_path / "arun")
+    with pytest.raises(ValueError, match="variation_input"):
+        AdaptationConfig(mode="adapters", variation_input=True)

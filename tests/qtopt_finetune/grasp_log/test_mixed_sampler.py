@@ -81,3 +81,16 @@ def test_logs_must_share_the_image_size(logs, tmp_path: Path) -> None:  # type: 
         w.add_episode(make_steps(0, shape=(8, 8)), make_meta(0))
     with pytest.raises(ValueError, match="same image shape"):
         MixedSampler([(logs[0], 0.5), (GraspLogReader(tmp_path), 0.5)], batch_size=4)
+
+
+def test_variation_logs_mark_their_rows_and_only_theirs(logs) -> None:  # type: ignore[no-untyped-def]
+    base, target = logs
+    with MixedSampler([(base, 0.5), (target, 0.5)], batch_size=16, seed=0, variation_logs=(1,)) as sampler:
+        batch = sampler.sample()
+    assert batch.variation is not None and batch.source is not None
+    np.testing.assert_array_equal(batch.variation, (batch.source == 1).astype(np.float32))
+    batch.validate()
+    with MixedSampler([(base, 0.5), (target, 0.5)], batch_size=16, seed=0) as sampler:
+        assert sampler.sample().variation is None  # no variation logs, no input
+    with pytest.raises(ValueError, match="variation_logs"):
+        MixedSampler([(base, 0.5), (target, 0.5)], batch_size=16, variation_logs=(2,))
