@@ -26,11 +26,21 @@ def start_learner(job: DistributedJobConfig, manifest: dict[str, Any], device: s
     run_dir = Path(job.run_dir)
     newest = latest_checkpoint(run_dir)
     if newest is not None:
-        return Learner.resume(newest, run_dir, device=device), True
-    config = dataclasses.replace(job.learner, device=device)
-    if job.parent is not None:
-        return Learner.init_from(job.parent, config, run_dir, data_manifest=manifest), False
-    return Learner(job.network, config, run_dir, data_manifest=manifest), False
+        learner, resumed = Learner.resume(newest, run_dir, device=device), True
+    else:
+        config = dataclasses.replace(job.learner, device=device)
+        if job.parent is not None:
+            learner = Learner.init_from(job.parent, config, run_dir, data_manifest=manifest)
+        else:
+            learner = Learner(job.network, config, run_dir, data_manifest=manifest)
+        resumed = False
+    if learner.network_config.variation_input:
+        learner.close()
+        raise ValueError(
+            "distributed fine-tuning does not carry the variation input (QNetworkConfig.variation_input) "
+            "from replay to updaters yet; fine-tune a child of this checkpoint single-process (qtopt adapt)"
+        )
+    return learner, resumed
 
 
 def cpu_weights(learner: Learner) -> Weights:

@@ -139,3 +139,17 @@ def test_replay_shards_split_a_logs_parquet_shards_and_serve_mixed_batches(tmp_p
         assert batch.source is not None and list(batch.source) == [0] * 4 + [1] * 4
     finally:
         replay.close()
+
+
+def test_the_distributed_learner_refuses_a_parent_with_a_variation_input(tmp_path: Path) -> None:
+    from qtopt_finetune.distributed.learner_actor import start_learner
+
+    parent = Learner(dataclasses.replace(TINY, variation_input=True), NO_AUGMENT)
+    path = parent.save_checkpoint(tmp_path / "parent")
+    job = DistributedJobConfig(["unused"], 2, str(tmp_path / "out"), str(tmp_path / "run"), parent=str(path))
+    with pytest.raises(ValueError, match="does not carry the variation input"):
+        start_learner(job, {}, "cpu")
+    plain = Learner(TINY, NO_AUGMENT).save_checkpoint(tmp_path / "plain")
+    learner, resumed = start_learner(dataclasses.replace(job, parent=str(plain)), {}, "cpu")
+    assert not resumed and not learner.network_config.variation_input
+    learner.close()
