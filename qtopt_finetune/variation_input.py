@@ -4,8 +4,10 @@ was adapted to and 0.0 on the base robot.
 A child learns from two robots at once: half its batch is the base log, half its target grasps. Where the
 variation changes what an action does and the image does not show it (a longer or an offset gripper seen
 from the wrist camera), the two halves teach the same image different moves, and the child learns a
-compromise that serves neither: the extended_gripper child lost 26 points on the base task while gaining
-10 on its own variation (results/adaptation.md). With the input, the network can tell the halves apart.
+compromise: the extended_gripper node of the continual chain keeps 0.57 of the base's 0.83 on the base task
+(results/adaptation.md). With the input, the network can tell the halves apart. Measured (benchmarks/
+RESULTS.md, "Telling the child which robot a grasp came from"): the children keep the base task (0.61-0.78)
+but their own variation gains at most a few points, not significantly; off by default.
 
 The input enters through its own dense layer, whose weights start at zero: a child made from a parent
 without one computes the parent's Q-values exactly, whatever the input says, until training moves them.
