@@ -108,14 +108,12 @@ class Learner:
     def _make_optimizer(self) -> torch.optim.Optimizer:
         c = self.config
         params = self.trainable_parameters()
-        named = dict(self.network.named_parameters())
-        faster = {id(named[VARIATION_WEIGHT])} if VARIATION_WEIGHT in named else set()
-        rest = [p for p in params if id(p) not in faster]
+        variation = dict(self.network.named_parameters()).get(VARIATION_WEIGHT)
+        rest = [p for p in params if p is not variation]
         groups: list[dict[str, Any]] = [{"params": rest, "lr_scale": 1.0}]
-        if faster & {id(p) for p in params}:  # the variation input: its own group, at its own multiple of lr
+        if any(p is variation for p in params):  # the variation input: its own group, its own multiple of lr
             scale = c.variation_input_lr_scale
-            own = [p for p in params if id(p) in faster]
-            groups.append({"params": own, "lr_scale": scale, "lr": c.lr * scale})
+            groups.append({"params": [variation], "lr_scale": scale, "lr": c.lr * scale})
         if c.optimizer == "sgd":
             return torch.optim.SGD(groups, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
         return torch.optim.Adam(groups, lr=c.lr, weight_decay=c.weight_decay)

@@ -159,7 +159,7 @@ def pretrain(job: PretrainJob, on_step: StepCallback | None = None, parent: str 
                 return_gamma=returns_gamma(learner),
                 shortcut=shortcut_spec(learner),
                 window=learner.config.sample_window,
-                variation_logs=job.variation_logs if learner.network_config.variation_input else (),
+                variation_logs=job.variation_logs,
             ) as sampler:
                 learner.train(sampler, remaining, on_step=on_step)
         return learner.save_checkpoint(job.out)

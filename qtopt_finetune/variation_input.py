@@ -30,16 +30,13 @@ WEIGHT = "merge.variation_dense.weight"
 
 def load_parent_weights(network: nn.Module, parent_state: Mapping[str, torch.Tensor]) -> None:
     """The parent's weights into `network`; a network with a variation input its parent lacks keeps that
-    input's weights at zero (the only key the parent may miss)."""
+    input's weights as ActionStateMerge made them, zero (the only key the parent may miss)."""
     missing, unexpected = network.load_state_dict(dict(parent_state), strict=False)
     if unexpected or set(missing) - {WEIGHT}:
         raise ValueError(
             f"the parent's weights do not fit the child's network: missing {sorted(missing)}, "
             f"unexpected {sorted(unexpected)}"
         )
-    if WEIGHT in missing:
-        with torch.no_grad():
-            network.get_parameter(WEIGHT).zero_()
 
 
 def manifest_entry(variations: Sequence[str]) -> dict[str, Any]:
